@@ -1,0 +1,206 @@
+"""The `parkcert` command line. Bad input: every problem on its own line, exit 2, no traceback, no file written."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from . import __version__, load, text
+from .atomic import write_text
+from .evaluate import check as check_programs
+from .evaluate import evaluator as make_evaluator
+from .problems import InputError, Problem
+from .result import document
+from .validate import load_dossier
+
+EXIT_OK, EXIT_NOT_CERTIFIABLE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _console(file=None) -> Console:
+    return Console(file=file, width=None if sys.stdout.isatty() else 120, highlight=False)
+
+
+def _fail(problems: list[Problem]) -> None:
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for p in problems:
+        err.print(f"[red]error[/red] {p}", markup=True)
+    err.print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was written.")
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        _fail([Problem(option, "", f"expected a date YYYY-MM-DD, found {value!r}")])
+    if day > dt.date.today():
+        _fail([Problem(option, "", f"the assessment date {day} is in the future (today is {dt.date.today()})")])
+    return day
+
+
+def _load(paths, programs: tuple[str, ...]):
+    """Validate every input before doing any work, collecting every problem."""
+    problems: list[Problem] = []
+    try:
+        cat = load.catalogue()
+        known = load.pack_ids()
+    except InputError as e:
+        _fail(e.problems)
+    dossiers = []
+    for p in paths:
+        try:
+            dossiers.append(load_dossier(Path(p), cat, known, shown=str(p)))
+        except InputError as e:
+            problems += e.problems
+    packs = {}
+    wanted = set(programs) if programs else {prog for d in dossiers for prog in d.programs}
+    if "all" in wanted:
+        wanted = set(known)
+    for prog in sorted(wanted):
+        try:
+            packs[prog] = load.pack(prog)
+        except InputError as e:
+            problems += e.problems
+    if problems:
+        _fail(problems)
+    return cat, dossiers, packs
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="parkcert")
+def main():
+    """ParkCert: check Chinese industrial zones against the national park certification programs."""
+
+
+@main.command()
+@click.argument("dossiers", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--program", "programs", multiple=True, metavar="ID",
+              help="Program to check (repeatable; 'all' for every pack). Default: the programs the dossier applies for.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Assess on this date instead of the dossier's as_of.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--engine", type=click.Choice(["durable", "python"]), default=None,
+              help="Rule engine: durable_rules (default) or the plain-Python reference evaluator.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result here instead of stdout.")
+def check(dossiers, programs, as_of, fmt, engine, output):
+    """Check dossiers against their programs. Exit 0: all certifiable; 1: any not (or incomplete); 2: bad input."""
+    day = _date(as_of, "--as-of")
+    cat, loaded, packs = _load(dossiers, programs)
+    ev = make_evaluator(engine)
+    docs = []
+    for d in loaded:
+        chosen = [packs[p] for p in (programs and sorted(packs) or d.programs)]
+        results = check_programs(d, chosen, cat, as_of=day, engine=ev)
+        docs.append(document(results, ev.name))
+    all_ok = all(p["verdict"] == "certifiable" for doc in docs for p in doc["programs"])
+    if fmt == "json":
+        out = json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2) + "\n"
+        if output:
+            write_text(Path(output), out)
+        else:
+            sys.stdout.write(out)
+    else:
+        buffer = io.StringIO() if output else None
+        console = _console(file=buffer)
+        for i, doc in enumerate(docs):
+            if i:
+                console.rule()
+            text.print_document(doc, console)
+        if output:
+            write_text(Path(output), buffer.getvalue())
+    sys.exit(EXIT_OK if all_ok else EXIT_NOT_CERTIFIABLE)
+
+
+@main.command()
+@click.argument("dossiers", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(dossiers):
+    """Check dossiers against the schema and the metric catalogue only."""
+    _load(dossiers, ())
+    for d in dossiers:
+        click.echo(f"{d}: valid")
+
+
+@main.group()
+def rules():
+    """List, show and test the rule packs."""
+
+
+@rules.command("list")
+def rules_list():
+    """Every pack and its rules."""
+    try:
+        packs = [load.pack(p) for p in load.pack_ids()]
+    except InputError as e:
+        _fail(e.problems)
+    console = _console()
+    for p in packs:
+        console.print(f"[bold]{p.id}[/bold]  {p.title.en} — {p.standard} (v{p.version}, {len(p.rules)} rules)")
+        for r in p.rules:
+            req = f"{r.op} {r.ref_metric or r.threshold}"
+            console.print(f"  {r.id:<12} {r.title.en}  [dim]{r.metric} {req} · {r.clause}[/dim]")
+
+
+@rules.command("show")
+@click.argument("rule_or_program")
+def rules_show(rule_or_program):
+    """One rule (by id) or one pack (by program id), in full."""
+    try:
+        packs = [load.pack(p) for p in load.pack_ids()]
+    except InputError as e:
+        _fail(e.problems)
+    console = _console()
+    for p in packs:
+        if p.id == rule_or_program:
+            console.print(f"[bold]{p.id}[/bold] {p.title.en} / {p.title.zh}\n  standard: {p.standard}\n"
+                          f"  version: {p.version}\n  source: {p.source}\n  decision: {p.decision_text.en}\n"
+                          f"  rules: {', '.join(r.id for r in p.rules)}")
+            for prm in p.parameters.values():
+                flag = " (provisional)" if prm.provisional else ""
+                console.print(f"  parameter {prm.name} = {prm.value}{flag}: {' '.join(prm.note.split())}")
+            return
+        for r in p.rules:
+            if r.id == rule_or_program:
+                m = load.catalogue().metrics[r.metric]
+                how = m.formula or ("reported" if m.reported_only else f"read from {m.extract['pointer']}")
+                thr = f"metric {r.ref_metric}" if r.ref_metric else r.threshold
+                console.print(f"[bold]{r.id}[/bold] {r.title.en} / {r.title.zh}\n"
+                              f"  program:   {p.id}\n  metric:    {r.metric} ({m.title.en}) = {how}\n"
+                              f"  check:     {r.op} {thr} {r.unit}\n  clause:    {r.clause}\n"
+                              f"  source:    {r.source}\n  rationale: {r.rationale}\n"
+                              f"  in force:  {r.valid_from or 'always'} – {r.valid_until or 'open'}\n"
+                              f"  defined:   {r.file}:{r.line}")
+                return
+    _fail([Problem("rules show", "", f"no rule or program {rule_or_program!r}")])
+
+
+@rules.command("test")
+@click.argument("programs", nargs=-1)
+@click.option("--engine", type=click.Choice(["durable", "python"]), default=None)
+def rules_test(programs, engine):
+    """Run the test cases beside each pack; every rule needs a pass, a fail and an at-threshold case."""
+    from .packtest import run_pack_tests
+    ids = programs or load.pack_ids()
+    ok = True
+    for prog in ids:
+        try:
+            rep = run_pack_tests(prog, make_evaluator(engine))
+        except InputError as e:
+            _fail(e.problems)
+        status = "ok" if rep.ok else "FAILED"
+        click.echo(f"{prog}: {rep.cases} cases, {rep.checks} expectations — {status}")
+        for f in rep.failures:
+            click.echo(f"  FAIL {f}")
+        for u in rep.uncovered:
+            click.echo(f"  UNCOVERED {u}")
+        ok = ok and rep.ok
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

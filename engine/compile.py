@@ -1,0 +1,68 @@
+"""Compile a rule pack into the shapes the evaluators run.
+
+One fact per dossier carries every metric value as an attribute; each rule
+becomes a pass condition and its exact complement as a fail condition on
+that fact. A value that is absent matches neither: the rule is `missing`.
+Rules never use durable_rules arithmetic ($add/$div...): values are computed
+in derive.py, in Python, as floats.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import RulePack
+
+# guards against limits of the durable_rules C core (see durable_adapter.py)
+MAX_RULES = 400
+MAX_ATTRIBUTES = 250
+
+_PASS = {"ge": "$gte", "gt": "$gt", "le": "$lte", "lt": "$lt", "eq": None}
+_FAIL = {"ge": "$lt", "gt": "$lte", "le": "$gt", "lt": "$gte", "eq": "$neq"}
+
+
+class CompileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule_id: str
+    attribute: str
+    op: str
+    threshold: float | None      # bool thresholds become 1.0 / 0.0
+    ref_attribute: str | None
+
+
+@dataclass(frozen=True)
+class CompiledPack:
+    name: str                    # versioned ruleset name: pack id + rule-files hash
+    rules: tuple[CompiledRule, ...]
+    attributes: tuple[str, ...]
+
+    def durable_definition(self) -> dict:
+        definition = {}
+        for r in self.rules:
+            target = {"$m": r.ref_attribute} if r.ref_attribute else r.threshold
+            for outcome, ops in (("pass", _PASS), ("fail", _FAIL)):
+                op = ops[r.op]
+                cond = {r.attribute: target} if op is None else {op: {r.attribute: target}}
+                definition[f"{r.rule_id}|{outcome}"] = {"all": [{"m": cond}]}
+        return definition
+
+
+def as_number(value) -> float:
+    return 1.0 if value is True else 0.0 if value is False else float(value)
+
+
+def compile_pack(pack: RulePack) -> CompiledPack:
+    if len(pack.rules) > MAX_RULES:
+        raise CompileError(f"pack {pack.id} has {len(pack.rules)} rules; split it (at most {MAX_RULES} per ruleset)")
+    rules, attrs = [], []
+    for r in pack.rules:
+        for a in (r.metric, r.ref_metric):
+            if a and a not in attrs:
+                attrs.append(a)
+        rules.append(CompiledRule(r.id, r.metric, r.op, None if r.ref_metric else as_number(r.threshold), r.ref_metric))
+    if len(attrs) > MAX_ATTRIBUTES:
+        raise CompileError(f"pack {pack.id} reads {len(attrs)} metrics; at most {MAX_ATTRIBUTES} fit in one fact")
+    return CompiledPack(f"{pack.id}-{pack.files_sha256[:12]}", tuple(rules), tuple(attrs))

@@ -1,0 +1,58 @@
+"""Number and status formatting shared by the text table and the reports."""
+from __future__ import annotations
+
+STATUS_LABEL = {
+    "en": {"pass": "pass", "fail": "FAIL", "missing": "missing", "not_applicable": "n/a"},
+    "zh": {"pass": "达标", "fail": "未达标", "missing": "缺数据", "not_applicable": "不适用"},
+}
+VERDICT_LABEL = {
+    "en": {"certifiable": "CERTIFIABLE", "not_certifiable": "NOT CERTIFIABLE", "incomplete": "INCOMPLETE"},
+    "zh": {"certifiable": "符合认证条件", "not_certifiable": "不符合认证条件", "incomplete": "数据不全"},
+}
+YES_NO = {"en": ("yes", "no"), "zh": ("是", "否")}
+
+
+def number(v, lang: str = "en") -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return YES_NO[lang][0 if v else 1]
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:,.1f}".rstrip("0").rstrip(".")
+    if a == 0:
+        return "0"
+    text = f"{v:.4g}"
+    if "e" in text:
+        return f"{v:.6f}".rstrip("0")
+    return text
+
+
+def unit(u: str | None) -> str:
+    if u in (None, "1", "bool"):
+        return ""
+    return u
+
+
+def requirement(comparison: dict, lang: str = "en") -> str:
+    t = comparison["threshold"]
+    if "metric" in comparison:
+        other = comparison["metric"]
+        return f"{comparison['symbol']} {other}" + (f" ({number(t, lang)})" if t is not None else "")
+    if isinstance(t, bool):
+        return f"= {YES_NO[lang][0 if t else 1]}"
+    return f"{comparison['symbol']} {number(t, lang)}"
+
+
+def gap(o: dict) -> str:
+    if o["status"] != "fail" or o["gap"] is None:
+        return ""
+    if o["unit"] == "%":
+        text = f"{number(o['gap'])} pt"  # percentage points, not a relative change
+    else:
+        text = f"{number(o['gap'])} {unit(o['unit'])}".strip()
+    if o["gap_pct"] is not None:
+        text += f" ({o['gap_pct']:.1f} % of the threshold)"
+    return text

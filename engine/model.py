@@ -1,0 +1,214 @@
+"""The data that crosses module boundaries. Plain frozen dataclasses; no behaviour beyond small helpers."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["pass", "fail", "missing", "not_applicable"]
+Op = Literal["ge", "gt", "le", "lt", "eq"]
+OP_SYMBOL = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "eq": "="}
+
+
+@dataclass(frozen=True)
+class Text:
+    en: str
+    zh: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+# --- the catalogue -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Quantity:
+    name: str
+    unit: str
+    title: Text
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    title: Text
+    unit: str                      # "bool" for yes/no metrics
+    crosswalk: str
+    formula: str | None = None
+    reported_only: bool = False
+    extract: dict | None = None    # {"reading": ..., "pointer": ..., "years": ...}
+    uses_period: bool = False      # elasticity()/cagr(): depends on the program's period
+
+    @property
+    def is_bool(self) -> bool:
+        return self.unit == "bool"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    version: str
+    crosswalk: dict[str, Text]
+    quantities: dict[str, Quantity]
+    metrics: dict[str, Metric]
+    file: str
+    sha256: str
+
+
+# --- rule packs ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    value: Any
+    note: str
+    provisional: bool = False
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: Text
+    metric: str
+    op: Op
+    threshold: float | bool | None     # None when compared against another metric
+    ref_metric: str | None
+    unit: str
+    category: str
+    clause: str
+    source: str
+    rationale: str
+    impact: str = "high"
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None  # exclusive: the rule no longer applies on this date
+    params: tuple[str, ...] = ()        # parameters the rule depends on (for provisional notes)
+    file: str = ""
+    line: int | None = None
+
+    def in_force(self, on: dt.date) -> bool:
+        if self.valid_from and on < self.valid_from:
+            return False
+        if self.valid_until and on >= self.valid_until:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    title: Text
+
+
+@dataclass(frozen=True)
+class RulePack:
+    id: str
+    title: Text
+    standard: str
+    authority: str
+    version: str
+    source: str
+    description: str
+    categories: tuple[Category, ...]
+    parameters: dict[str, Parameter]
+    period_years: int | None
+    period_params: tuple[str, ...]
+    decision_kind: str
+    decision_text: Text
+    rules: tuple[Rule, ...]
+    folder: str
+    files_sha256: str                    # hash over the pack's files and the catalogue
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+# --- dossiers and facts ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dossier:
+    path: str
+    sha256: str
+    data: dict                 # the validated JSON document
+    as_of: dt.date
+    reference_year: int | None
+
+    @property
+    def zone_id(self) -> str:
+        return self.data["zone"]["id"]
+
+    @property
+    def name(self) -> Text:
+        n = self.data["zone"]["name"]
+        return Text(n["en"], n["zh"])
+
+    @property
+    def programs(self) -> list[str]:
+        return list(self.data["zone"]["programs"])
+
+
+@dataclass(frozen=True)
+class Input:
+    """One dossier value used to obtain a fact."""
+    name: str
+    pointer: str
+    value: Any
+    unit: str | None = None
+    source: dict | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    metric: str
+    value: float | bool | None         # None when missing
+    unit: str
+    method: Literal["reported", "derived", "extracted", "missing"]
+    year: int | None = None
+    formula: str | None = None
+    inputs: tuple[Input, ...] = ()
+    reason: str | None = None           # why the value is missing
+    warnings: tuple[str, ...] = ()
+    period: tuple[int, int] | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.value is not None
+
+
+# --- outcomes ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    rule_id: str
+    status: Status
+    value: float | bool | None
+    unit: str
+    op: Op
+    threshold: float | bool | None
+    gap: float | None = None            # > 0: how far short of the threshold; ≤ 0: headroom
+    gap_pct: float | None = None        # gap relative to the threshold, in %
+    fact: Fact | None = None
+    ref_fact: Fact | None = None        # the fact compared against, for metric-vs-metric rules
+    reason: str | None = None
+    warnings: tuple[str, ...] = ()
+    levers: tuple = ()                  # remedy.Lever: what change in a raw quantity closes the gap
+
+
+@dataclass(frozen=True)
+class ProgramResult:
+    pack: RulePack
+    dossier: Dossier
+    as_of: dt.date
+    outcomes: tuple[Outcome, ...]
+    verdict: Literal["certifiable", "not_certifiable", "incomplete"]
+    blocking: tuple[str, ...]
+    provisional: tuple[Parameter, ...] = field(default=())
+    reference_year: int | None = None
+
+    def counts(self) -> dict[str, int]:
+        c = {"pass": 0, "fail": 0, "missing": 0, "not_applicable": 0}
+        for o in self.outcomes:
+            c[o.status] += 1
+        return c

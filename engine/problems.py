@@ -1,0 +1,33 @@
+"""Bad input, described for a person: file, JSON Pointer (or line), what was expected and found."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    pointer: str          # JSON Pointer into the file ("" for the whole document)
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.pointer:
+            where += f" {self.pointer}"
+        return f"{where}: {self.message}"
+
+
+class InputError(Exception):
+    """One or more problems with the input; the CLI prints them all and exits 2."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = list(problems)
+
+
+def pointer(parts) -> str:
+    """RFC 6901 JSON Pointer from path parts."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)

@@ -1,0 +1,93 @@
+"""ProgramResults as a JSON document (schemas/result.schema.json): what every output is rendered from."""
+from __future__ import annotations
+
+import dataclasses
+
+from . import __version__
+from .model import OP_SYMBOL, Fact, Outcome, ProgramResult
+
+RESULT_SCHEMA_VERSION = "1.0"
+
+
+def _fact(f: Fact | None) -> dict | None:
+    if f is None:
+        return None
+    return {
+        "metric": f.metric,
+        "method": f.method,
+        "value": f.value,
+        "unit": f.unit,
+        "year": f.year,
+        "period": list(f.period) if f.period else None,
+        "formula": f.formula,
+        "inputs": [{"name": i.name, "pointer": i.pointer, "value": i.value, "unit": i.unit, "source": i.source}
+                   for i in f.inputs],
+        "reason": f.reason,
+    }
+
+
+def _outcome(o: Outcome, result: ProgramResult) -> dict:
+    rule = result.pack.rule(o.rule_id)
+    comparison = {"op": o.op, "symbol": OP_SYMBOL[o.op], "threshold": o.threshold}
+    if rule.ref_metric:
+        comparison["metric"] = rule.ref_metric
+    return {
+        "rule_id": o.rule_id,
+        "title": {"en": rule.title.en, "zh": rule.title.zh},
+        "category": rule.category,
+        "impact": rule.impact,
+        "metric": rule.metric,
+        "status": o.status,
+        "value": o.value,
+        "unit": o.unit,
+        "comparison": comparison,
+        "gap": o.gap,
+        "gap_pct": o.gap_pct,
+        "reason": o.reason,
+        "warnings": list(o.warnings),
+        "levers": [dataclasses.asdict(lv) for lv in o.levers],
+        "clause": rule.clause,
+        "source": rule.source,
+        "rationale": rule.rationale,
+        "in_force": {"from": rule.valid_from.isoformat() if rule.valid_from else None,
+                     "until": rule.valid_until.isoformat() if rule.valid_until else None},
+        "provenance": _fact(o.fact),
+        "reference": _fact(o.ref_fact),
+    }
+
+
+def program_document(r: ProgramResult) -> dict:
+    p = r.pack
+    return {
+        "program": p.id,
+        "title": {"en": p.title.en, "zh": p.title.zh},
+        "standard": p.standard,
+        "pack_version": p.version,
+        "rules_sha256": p.files_sha256,
+        "as_of": r.as_of.isoformat(),
+        "verdict": r.verdict,
+        "decision": {"kind": p.decision_kind, "en": p.decision_text.en, "zh": p.decision_text.zh},
+        "blocking": list(r.blocking),
+        "counts": r.counts(),
+        "categories": [{"id": c.id, "title": {"en": c.title.en, "zh": c.title.zh}} for c in p.categories],
+        "provisional": [{"name": x.name, "value": x.value, "unit": x.unit, "note": " ".join(x.note.split())}
+                        for x in r.provisional],
+        "outcomes": [_outcome(o, r) for o in r.outcomes],
+    }
+
+
+def document(results: list[ProgramResult], evaluator: str) -> dict:
+    d = results[0].dossier
+    z = d.data["zone"]
+    return {
+        "result_schema": RESULT_SCHEMA_VERSION,
+        "engine": {"name": "parkcert", "version": __version__, "evaluator": evaluator},
+        "dossier": {
+            "file": d.path,
+            "sha256": d.sha256,
+            "zone": {"id": z["id"], "name": z["name"], "province": z["province"], "city": z["city"], "type": z["type"]},
+            "as_of": d.as_of.isoformat(),
+            "reference_year": results[0].reference_year,
+        },
+        "programs": [program_document(r) for r in results],
+    }

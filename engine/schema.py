@@ -1,0 +1,68 @@
+"""JSON Schema validation that reports every problem at once, each with its JSON Pointer."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+from .paths import SCHEMAS
+from .problems import pointer
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> Draft202012Validator:
+    schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _leaves(error: jsonschema.ValidationError):
+    """The most specific errors: for oneOf/anyOf failures, the branch that got furthest."""
+    if error.context:
+        best = max(error.context, key=lambda e: len(e.absolute_path))
+        if len(best.absolute_path) > len(error.absolute_path):
+            yield from _leaves(best)
+            return
+    yield error
+
+
+def _describe(err: jsonschema.ValidationError) -> str:
+    found = json.dumps(err.instance, ensure_ascii=False)
+    if len(found) > 60:
+        found = found[:57] + "..."
+    v = err.validator
+    if v == "required":
+        return err.message.replace("is a required property", "is required")
+    if v == "additionalProperties":
+        return f"unexpected field: {err.message.split('(')[-1].rstrip(')')}"
+    if v == "type":
+        return f"expected {err.validator_value}, found {found}"
+    if v == "enum":
+        allowed = ", ".join(json.dumps(x, ensure_ascii=False) for x in err.validator_value)
+        return f"expected one of {allowed}, found {found}"
+    if v == "const":
+        return f"expected {json.dumps(err.validator_value)}, found {found}"
+    if v == "minimum":
+        return f"expected a value ≥ {err.validator_value}, found {found}" + (" (negative quantity)" if err.validator_value == 0 else "")
+    if v == "format":
+        return f"expected a {err.validator_value} (YYYY-MM-DD), found {found}"
+    if v == "pattern":
+        return f"expected text matching {err.validator_value}, found {found}"
+    return f"{err.message}"
+
+
+def problems(name: str, instance) -> list[tuple[list, str]]:
+    """(path parts, message) for every schema violation, in document order."""
+    out = []
+    for err in validator(name).iter_errors(instance):
+        for leaf in _leaves(err):
+            out.append((list(leaf.absolute_path), _describe(leaf)))
+    seen, uniq = set(), []
+    for parts, msg in out:
+        key = (pointer(parts), msg)
+        if key not in seen:
+            seen.add(key)
+            uniq.append((parts, msg))
+    uniq.sort(key=lambda pm: pointer(pm[0]))
+    return uniq

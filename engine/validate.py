@@ -1,0 +1,123 @@
+"""Read and validate a zone dossier: JSON syntax, the schema, then the catalogue's names and units."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+from . import schema, units
+from .model import Catalogue, Dossier
+from .problems import InputError, Problem, pointer
+
+
+def read_json(path: Path, shown: str) -> tuple[dict, bytes]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(shown, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        return json.loads(raw.decode("utf-8")), raw
+    except UnicodeDecodeError:
+        raise InputError([Problem(shown, "", "not UTF-8 text")]) from None
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(shown, "", f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                                  exc.lineno)]) from None
+
+
+def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, known_programs: list[str]) -> list[Problem]:
+    """Checks the schema cannot express: names and units against the catalogue, dates against each other."""
+    out: list[Problem] = []
+
+    def bad(parts, msg):
+        out.append(Problem(shown, pointer(parts), msg))
+
+    as_of = dt.date.fromisoformat(data["as_of"])
+    if as_of > today:
+        bad(["as_of"], f"the assessment date {as_of} is in the future (today is {today})")
+    ref = data.get("reference_year")
+    if ref is not None and ref > as_of.year:
+        bad(["reference_year"], f"reference year {ref} is after the assessment date {as_of}")
+    for i, prog in enumerate(data["zone"]["programs"]):
+        if prog not in known_programs:
+            bad(["zone", "programs", i], f"unknown program {prog!r} (known: {', '.join(known_programs)})")
+
+    for name, s in (data.get("series") or {}).items():
+        q = cat.quantities.get(name)
+        if q is None:
+            bad(["series", name], f"unknown quantity {name!r} (known: {', '.join(sorted(cat.quantities))})")
+            continue
+        try:
+            units.parse(s["unit"])
+            if not units.compatible(s["unit"], q.unit):
+                bad(["series", name, "unit"], f"expected a unit convertible to {q.unit!r}, found {s['unit']!r}")
+        except units.UnitError as e:
+            bad(["series", name, "unit"], str(e))
+        for year in s["values"]:
+            if int(year) > as_of.year:
+                bad(["series", name, "values", year], f"a value for {year} is after the assessment date {as_of}")
+
+    for name, r in (data.get("reported") or {}).items():
+        m = cat.metrics.get(name)
+        if m is None:
+            bad(["reported", name], f"unknown metric {name!r} (known: {', '.join(sorted(cat.metrics))})")
+            continue
+        if m.extract:
+            bad(["reported", name], f"{name!r} is read from {m.extract['pointer']}, not reported")
+            continue
+        if m.is_bool:
+            if not isinstance(r["value"], bool):
+                bad(["reported", name, "value"], f"expected true or false, found {json.dumps(r['value'])}")
+            continue
+        if isinstance(r["value"], bool):
+            bad(["reported", name, "value"], f"expected a number in {m.unit!r}, found {json.dumps(r['value'])}")
+        if "unit" not in r:
+            bad(["reported", name], f"unit is required (the metric is in {m.unit!r})")
+            continue
+        try:
+            units.parse(r["unit"])
+            if not units.compatible(r["unit"], m.unit):
+                bad(["reported", name, "unit"], f"expected a unit convertible to {m.unit!r}, found {r['unit']!r}")
+        except units.UnitError as e:
+            bad(["reported", name, "unit"], str(e))
+        if r.get("year") is not None and r["year"] > as_of.year:
+            bad(["reported", name, "year"], f"year {r['year']} is after the assessment date {as_of}")
+
+    elig = data.get("eligibility") or {}
+    gdp = elig.get("gdp_growth") or {}
+    for key in ("zone", "provincial", "municipal"):
+        if key in gdp:
+            u = gdp[key]["unit"]
+            try:
+                units.parse(u)
+                if not units.compatible(u, "%"):
+                    bad(["eligibility", "gdp_growth", key, "unit"], f"expected a growth rate in '%', found {u!r}")
+            except units.UnitError as e:
+                bad(["eligibility", "gdp_growth", key, "unit"], str(e))
+    iso = elig.get("iso14001") or {}
+    if iso.get("valid_from") and iso.get("valid_to") and iso["valid_from"] > iso["valid_to"]:
+        bad(["eligibility", "iso14001", "valid_to"], f"valid_to {iso['valid_to']} is before valid_from {iso['valid_from']}")
+    for i, ev in enumerate((elig.get("incidents") or {}).get("events") or []):
+        if ev["date"] > data["as_of"]:
+            bad(["eligibility", "incidents", "events", i, "date"], f"event dated {ev['date']} is after the assessment date {as_of}")
+    return out
+
+
+def load_dossier(path: Path, cat: Catalogue, known_programs: list[str], today: dt.date | None = None,
+                 shown: str | None = None) -> Dossier:
+    shown = shown or str(path)
+    data, raw = read_json(path, shown)
+    return dossier_from_data(data, raw, cat, known_programs, today, shown)
+
+
+def dossier_from_data(data, raw: bytes, cat: Catalogue, known_programs: list[str], today: dt.date | None = None,
+                      shown: str = "<dossier>") -> Dossier:
+    today = today or dt.date.today()
+    found = schema.problems("dossier.schema.json", data)
+    if found:
+        raise InputError([Problem(shown, pointer(p), m) for p, m in found])
+    problems = semantic_problems(data, cat, shown, today, known_programs)
+    if problems:
+        raise InputError(problems)
+    return Dossier(path=shown, sha256=hashlib.sha256(raw).hexdigest(), data=data,
+                   as_of=dt.date.fromisoformat(data["as_of"]), reference_year=data.get("reference_year"))
