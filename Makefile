@@ -1,0 +1,46 @@
+# ParkCert: `make demo` runs the main job on the shipped examples, `make test` runs the whole suite.
+# Both set up everything first: system packages (Debian), .venv, the project.
+
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] < (3, 13)))' 2>/dev/null; \
+	  then command -v $$p; break; fi; done)
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+OUT   := out
+
+.PHONY: setup demo test bench lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/setup-system
+	@test -n "$(PYTHON)" || { echo "ParkCert needs Python 3.11 or 3.12 (durable_rules does not import on 3.13)"; exit 1; }
+	./scripts/setup-system "$(PYTHON)"
+	test -x $(BIN)/python || "$(PYTHON)" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@mkdir -p $(OUT)
+	@for f in examples/*.json; do \
+	  echo "== parkcert check $$f"; \
+	  $(BIN)/parkcert check "$$f"; rc=$$?; \
+	  [ $$rc -le 1 ] || exit $$rc; \
+	  $(BIN)/parkcert check --format json -o "$(OUT)/$$(basename $$f .json).result.json" "$$f"; rc=$$?; \
+	  [ $$rc -le 1 ] || exit $$rc; \
+	done
+	$(BIN)/parkcert rules test
+	@echo "results written to $(OUT)/"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_engine.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check engine tests bench
+
+clean:
+	rm -rf $(VENV) $(OUT) build dist *.egg-info
