@@ -10,10 +10,11 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from . import __version__, load, text
+from . import __version__, fmt, load, text
 from .atomic import write_text
 from .evaluate import check as check_programs
 from .evaluate import evaluator as make_evaluator
+from .model import OP_SYMBOL
 from .problems import InputError, Problem
 from .result import document
 from .validate import load_dossier
@@ -138,12 +139,11 @@ def rules_list():
         packs = [load.pack(p) for p in load.pack_ids()]
     except InputError as e:
         _fail(e.problems)
-    console = _console()
     for p in packs:
-        console.print(f"[bold]{p.id}[/bold]  {p.title.en} — {p.standard} (v{p.version}, {len(p.rules)} rules)")
+        click.echo(f"{p.id}  {p.title.en} — {p.standard} (v{p.version}, {len(p.rules)} rules)")
         for r in p.rules:
-            req = f"{r.op} {r.ref_metric or r.threshold}"
-            console.print(f"  {r.id:<12} {r.title.en}  [dim]{r.metric} {req} · {r.clause}[/dim]")
+            req = f"{OP_SYMBOL[r.op]} {r.ref_metric or fmt.number(r.threshold)} {fmt.unit(r.unit)}".rstrip()
+            click.echo(f"  {r.id:<12} {r.title.en}  [{r.metric} {req}; {r.clause}]")
 
 
 @rules.command("show")
@@ -152,29 +152,30 @@ def rules_show(rule_or_program):
     """One rule (by id) or one pack (by program id), in full."""
     try:
         packs = [load.pack(p) for p in load.pack_ids()]
+        cat = load.catalogue()
     except InputError as e:
         _fail(e.problems)
-    console = _console()
     for p in packs:
         if p.id == rule_or_program:
-            console.print(f"[bold]{p.id}[/bold] {p.title.en} / {p.title.zh}\n  standard: {p.standard}\n"
-                          f"  version: {p.version}\n  source: {p.source}\n  decision: {p.decision_text.en}\n"
-                          f"  rules: {', '.join(r.id for r in p.rules)}")
+            click.echo(f"{p.id}  {p.title.en} / {p.title.zh}\n  standard: {p.standard}\n"
+                       f"  version:  {p.version}\n  source:   {p.source}\n  decision: {p.decision_text.en}\n"
+                       f"  rules:    {', '.join(r.id for r in p.rules)}")
             for prm in p.parameters.values():
                 flag = " (provisional)" if prm.provisional else ""
-                console.print(f"  parameter {prm.name} = {prm.value}{flag}: {' '.join(prm.note.split())}")
+                click.echo(f"  parameter {prm.name} = {prm.value}{flag}: {' '.join(prm.note.split())}")
             return
         for r in p.rules:
             if r.id == rule_or_program:
-                m = load.catalogue().metrics[r.metric]
+                m = cat.metrics[r.metric]
                 how = m.formula or ("reported" if m.reported_only else f"read from {m.extract['pointer']}")
-                thr = f"metric {r.ref_metric}" if r.ref_metric else r.threshold
-                console.print(f"[bold]{r.id}[/bold] {r.title.en} / {r.title.zh}\n"
-                              f"  program:   {p.id}\n  metric:    {r.metric} ({m.title.en}) = {how}\n"
-                              f"  check:     {r.op} {thr} {r.unit}\n  clause:    {r.clause}\n"
-                              f"  source:    {r.source}\n  rationale: {r.rationale}\n"
-                              f"  in force:  {r.valid_from or 'always'} – {r.valid_until or 'open'}\n"
-                              f"  defined:   {r.file}:{r.line}")
+                thr = f"metric {r.ref_metric}" if r.ref_metric else fmt.number(r.threshold)
+                click.echo(f"{r.id}  {r.title.en} / {r.title.zh}\n"
+                           f"  program:   {p.id}\n  metric:    {r.metric} ({m.title.en}) = {how}\n"
+                           f"  check:     {r.metric} {OP_SYMBOL[r.op]} {thr} {fmt.unit(r.unit)}\n"
+                           f"  clause:    {r.clause}\n  source:    {r.source}\n  rationale: {r.rationale}\n"
+                           f"  in force:  {r.valid_from or 'always'} – {r.valid_until or 'open'}"
+                           f"{' (exclusive)' if r.valid_until else ''}\n"
+                           f"  defined:   {r.file}:{r.line}")
                 return
     _fail([Problem("rules show", "", f"no rule or program {rule_or_program!r}")])
 

@@ -46,6 +46,9 @@ class CompiledPack:
             for outcome, ops in (("pass", _PASS), ("fail", _FAIL)):
                 op = ops[r.op]
                 cond = {r.attribute: target} if op is None else {op: {r.attribute: target}}
+                if r.ref_attribute:
+                    # measured: a comparison against an absent attribute fires both pass and fail
+                    cond = {"$and": [{"$ex": {r.ref_attribute: 1}}, cond]}
                 definition[f"{r.rule_id}|{outcome}"] = {"all": [{"m": cond}]}
         return definition
 

@@ -54,13 +54,13 @@ def merge_patch(target, patch):
     return out
 
 
-def run_pack_tests(program: str, engine=None) -> PackTestReport:
-    pack = load.pack(program)
-    cat = load.catalogue()
+def run_pack_tests(program: str, engine=None, root=load.RULES) -> PackTestReport:
+    pack = load.pack(program, root)
+    cat = load.catalogue(root)
     report = PackTestReport(program)
     coverage = {r.id: set() for r in pack.rules}
     oracle = PythonEvaluator()
-    folder = load.RULES / program
+    folder = root / program
     for path in load.test_files(folder):
         doc = load._checked(path, "tests")
         for i, case in enumerate(doc.data["cases"]):
@@ -70,7 +70,7 @@ def run_pack_tests(program: str, engine=None) -> PackTestReport:
             if "as_of" in case:
                 data["as_of"] = case["as_of"]
             try:
-                dossier = dossier_from_data(data, json.dumps(data, sort_keys=True).encode(), cat, load.pack_ids(),
+                dossier = dossier_from_data(data, json.dumps(data, sort_keys=True).encode(), cat, load.pack_ids(root),
                                             shown=f"{doc.path} case {case['name']!r}")
             except InputError as e:
                 report.failures.append(CaseFailure(doc.path, line, case["name"], "invalid dossier: " +

@@ -24,6 +24,11 @@ def _leaves(error: jsonschema.ValidationError):
         if len(best.absolute_path) > len(error.absolute_path):
             yield from _leaves(best)
             return
+        # a branch whose type matched but a constraint failed says most (e.g. a negative number)
+        typed = [e for e in error.context if e.validator not in ("type", "required", "additionalProperties")]
+        if typed:
+            yield from _leaves(typed[0])
+            return
     yield error
 
 
@@ -45,6 +50,16 @@ def _describe(err: jsonschema.ValidationError) -> str:
         return f"expected {json.dumps(err.validator_value)}, found {found}"
     if v == "minimum":
         return f"expected a value ≥ {err.validator_value}, found {found}" + (" (negative quantity)" if err.validator_value == 0 else "")
+    if v in ("oneOf", "anyOf") and err.context:
+        kinds = []
+        for sub in err.context:
+            if sub.validator == "type":
+                t = sub.validator_value
+                for k in (t if isinstance(t, list) else [t]):
+                    if k not in kinds:
+                        kinds.append(k)
+        if kinds:
+            return f"expected {' or '.join(kinds)}, found {found}"
     if v == "format":
         return f"expected a {err.validator_value} (YYYY-MM-DD), found {found}"
     if v == "pattern":

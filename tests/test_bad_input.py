@@ -1,0 +1,128 @@
+"""Bad input: one line per problem naming file and JSON Pointer, exit 2, no traceback, no output file."""
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import EXAMPLES
+
+
+def bad(run, path, *extra, tmp_path=None):
+    out_file = (tmp_path / "result.json") if tmp_path else None
+    args = ["check", path, *extra] + (["--format", "json", "-o", out_file] if out_file else [])
+    code, out, err = run(*args)
+    assert code == 2, (out, err)
+    assert "Traceback" not in err + out
+    if out_file:
+        assert not out_file.exists()
+    return err
+
+
+def test_malformed_json_gives_line_and_column(run, tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{\n  "schema_version": "1.0",\n  "zone": {,\n}', encoding="utf-8")
+    err = bad(run, path, tmp_path=tmp_path)
+    assert f"{path}:3" in err and "line 3, column 12" in err
+
+
+def test_all_schema_violations_at_once_with_pointers(run, example, write_dossier, tmp_path):
+    d = example("certifiable-xinhe-2016")
+    d["zone"]["type"] = "mixed"
+    d["series"]["energy_consumption"]["values"]["2015"] = "2772000"
+    del d["zone"]["name"]["zh"]
+    d["eligibility"]["iso14001"]["valid_to"] = "2017-02-30"
+    err = bad(run, write_dossier(d), tmp_path=tmp_path)
+    assert "/zone/type: expected one of" in err and 'found "mixed"' in err
+    assert "/series/energy_consumption/values/2015" in err and 'found "2772000"' in err
+    assert "/zone/name: 'zh' is required" in err
+    assert "/eligibility/iso14001/valid_to: expected a date" in err
+    assert "4 problems" in err
+
+
+def test_negative_quantity(run, example, write_dossier, tmp_path):
+    d = example("certifiable-xinhe-2016")
+    d["series"]["fresh_water"]["values"]["2015"] = -5
+    err = bad(run, write_dossier(d), tmp_path=tmp_path)
+    assert "/series/fresh_water/values/2015: expected a value ≥ 0, found -5 (negative quantity)" in err
+
+
+def test_unknown_unit_and_wrong_dimension(run, example, write_dossier, tmp_path):
+    d = example("certifiable-xinhe-2016")
+    d["series"]["energy_consumption"]["unit"] = "tce-ish"
+    d["series"]["fresh_water"]["unit"] = "tce"
+    d["reported"]["public_satisfaction"]["unit"] = "m3"
+    err = bad(run, write_dossier(d), tmp_path=tmp_path)
+    assert "/series/energy_consumption/unit: unknown unit 'tce-ish'" in err
+    assert "/series/fresh_water/unit: expected a unit convertible to 'm3', found 'tce'" in err
+    assert "/reported/public_satisfaction/unit" in err
+
+
+def test_unknown_names(run, example, write_dossier, tmp_path):
+    d = example("certifiable-xinhe-2016")
+    d["series"]["enrgy_consumption"] = d["series"].pop("energy_consumption")
+    d["reported"]["public_happiness"] = {"value": 1, "unit": "%"}
+    d["zone"]["programs"] = ["eip-integrated", "eip-imaginary"]
+    err = bad(run, write_dossier(d), tmp_path=tmp_path)
+    assert "/series/enrgy_consumption: unknown quantity" in err
+    assert "/reported/public_happiness: unknown metric" in err
+    assert "/zone/programs/1: unknown program 'eip-imaginary'" in err
+
+
+def test_unknown_program_option(run, tmp_path):
+    err = bad(run, EXAMPLES / "certifiable-xinhe-2016.json", "--program", "eco-town", tmp_path=tmp_path)
+    assert "unknown program 'eco-town'" in err and "eip-integrated" in err
+
+
+def test_as_of_in_the_future(run, example, write_dossier, tmp_path):
+    d = example("certifiable-xinhe-2016")
+    future = dt.date.today() + dt.timedelta(days=1)
+    d["as_of"] = future.isoformat()
+    err = bad(run, write_dossier(d), tmp_path=tmp_path)
+    assert f"/as_of: the assessment date {future} is in the future" in err
+    err = bad(run, EXAMPLES / "certifiable-xinhe-2016.json", "--as-of", future.isoformat(), tmp_path=tmp_path)
+    assert "--as-of" in err and "in the future" in err
+
+
+def test_values_after_the_assessment_date(run, example, write_dossier, tmp_path):
+    d = example("certifiable-xinhe-2016")
+    d["series"]["fresh_water"]["values"]["2017"] = 1
+    err = bad(run, write_dossier(d), tmp_path=tmp_path)
+    assert "/series/fresh_water/values/2017: a value for 2017 is after the assessment date" in err
+
+
+def test_problems_of_several_files_are_all_reported(run, tmp_path, example, write_dossier):
+    a = write_dossier({"schema_version": "1.0"}, "a.json")
+    d = example("certifiable-xinhe-2016")
+    d["as_of"] = "yesterday"
+    b = write_dossier(d, "b.json")
+    code, _, err = run("check", a, b)
+    assert code == 2
+    assert f"{a}: 'zone' is required" in err
+    assert f"{b} /as_of" in err
+
+
+def test_existing_output_is_not_overwritten_on_bad_input(run, tmp_path, example, write_dossier):
+    out = tmp_path / "result.json"
+    out.write_text("previous result", encoding="utf-8")
+    d = example("certifiable-xinhe-2016")
+    d["zone"]["type"] = "mixed"
+    code, _, _ = run("check", write_dossier(d), "--format", "json", "-o", out)
+    assert code == 2 and out.read_text(encoding="utf-8") == "previous result"
+
+
+def test_validate_reports_only_schema_problems(run, example, write_dossier):
+    code, out, _ = run("validate", EXAMPLES / "failing-donghai-2016.json")
+    assert code == 0 and "valid" in out
+    d = example("failing-donghai-2016")
+    d["as_of"] = "2016-13-01"
+    code, _, err = run("validate", write_dossier(d))
+    assert code == 2 and "/as_of" in err
+
+
+@pytest.mark.parametrize("args", [["check", "missing-file.json"], ["validate", "nope.json"]])
+def test_unreadable_file_in_a_real_process(args, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "nope.json" in proc.stderr or "missing-file.json" in proc.stderr
