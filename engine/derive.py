@@ -214,5 +214,5 @@ class Deriver:
 
     @staticmethod
     def _describe_inputs(inputs) -> str:
-        return ", ".join(f"{i.name} = {i.value:g} {i.unit}" if isinstance(i.value, (int, float)) else f"{i.name}"
+        return ", ".join(f"{i.name} = {i.value:,.10g} {i.unit}" if isinstance(i.value, (int, float)) else f"{i.name}"
                          for i in inputs)
