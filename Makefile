@@ -30,8 +30,11 @@ demo: $(STAMP)
 	  $(BIN)/parkcert check --format json -o "$(OUT)/$$(basename $$f .json).result.json" "$$f"; rc=$$?; \
 	  [ $$rc -le 1 ] || exit $$rc; \
 	done
+	@for f in examples/*.json; do for lang in en zh; do \
+	  $(BIN)/parkcert report "$$f" --lang $$lang -o "$(OUT)/$$(basename $$f .json).$$lang.pdf" || exit $$?; \
+	done; done
 	$(BIN)/parkcert rules test
-	@echo "results written to $(OUT)/"
+	@echo "results and PDF reports written to $(OUT)/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,0 +1,413 @@
+"""The PDF compliance report: the result document (engine.result) → Jinja HTML (reports/) → WeasyPrint → PDF/A-3b.
+
+The report shows what the document says; it never recomputes an indicator. Helpers here only format
+(numbers, units, gaps, levers as sentences) and pick rows (which outcomes are eligibility readings, which
+gaps are largest). Same document, dossier, language and date → the same bytes: no wall-clock time, a
+document identifier derived from the inputs, fixed attachment dates, bundled fonts only.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import hashlib
+import io
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from . import __version__, charts, fmt, load
+from .fetcher import BundledOnlyFetcher
+from .paths import REPORTS
+
+LANGS = ("en", "zh")
+DOSSIER_ATTACHMENT = "parkcert-dossier.json"
+RESULT_ATTACHMENT = "parkcert-result.json"
+PDF_VARIANT = "pdf/a-3b"
+TEMPLATE = "report.html.j2"
+STYLESHEET = "report.css"
+
+_LOCK = threading.Lock()
+
+
+# --- bundled assets ------------------------------------------------------------------
+
+@functools.cache
+def labels() -> dict[str, dict[str, str]]:
+    """reports/labels.yaml: {key: {en: ..., zh: ...}}."""
+    with open(REPORTS / "labels.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def label_set(lang: str) -> dict[str, str]:
+    return {k: v[lang] for k, v in labels().items()}
+
+
+def _css_string(value) -> Markup:
+    """A CSS string literal; safe inside <style> (no quote, backslash, newline or '<' survives unescaped)."""
+    out = []
+    for ch in str(value):
+        if ch in '"\\<>&\n\r' or ord(ch) < 0x20:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return Markup('"' + "".join(out) + '"')
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(REPORTS)),
+        autoescape=True,                      # every template, whatever its name
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters["css_string"] = _css_string
+    return env
+
+
+_FONT_CONFIG = None
+
+
+def font_config():
+    """One FontConfiguration per process (WeasyPrint is ~15 % faster when it is reused)."""
+    global _FONT_CONFIG
+    if _FONT_CONFIG is None:
+        from weasyprint.text.fonts import FontConfiguration
+        _FONT_CONFIG = FontConfiguration()
+    return _FONT_CONFIG
+
+
+# --- presentation helpers ------------------------------------------------------------
+
+_UNIT_GLYPHS = (("10^4", "10⁴"), ("10^8", "10⁸"), ("km2", "km²"), ("m3", "m³"), ("m2", "m²"), ("SO2", "SO₂"))
+
+
+def unit_text(u: str | None) -> str:
+    text = fmt.unit(u)
+    for a, b in _UNIT_GLYPHS:
+        text = text.replace(a, b)
+    return text
+
+
+def value_text(v, lang: str) -> str:
+    """Any dossier or result value as short text: numbers via fmt.number, objects as key: value pairs."""
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {value_text(x, lang)}" for k, x in v.items())
+    if isinstance(v, list):
+        return ", ".join(value_text(x, lang) for x in v) or "—"
+    if isinstance(v, str):
+        return v
+    return fmt.number(v, lang)
+
+
+def source_text(src: dict | None, t: dict) -> str:
+    if not src:
+        return ""
+    text = src["document"]
+    if "page" in src:
+        text += f", {t['page_abbr']} {src['page']}{t['page_suffix']}".replace(" 第 ", " 第")
+    if src.get("note"):
+        text += f" ({src['note']})"
+    return text
+
+
+def requirement_parts(comparison: dict, lang: str) -> tuple[str, str]:
+    """(the requirement, the metric it refers to when the threshold is another metric's value)."""
+    t = comparison.get("threshold")
+    symbol = comparison.get("symbol") or comparison.get("op", "")
+    if "metric" in comparison:
+        return f"{symbol} {value_text(t, lang) if t is not None else '?'}", comparison["metric"]
+    if isinstance(t, bool):
+        return f"= {fmt.YES_NO[lang][0 if t else 1]}", ""
+    if t is None:
+        return symbol, ""
+    return f"{symbol} {value_text(t, lang)}", ""
+
+
+def gap_text(o: dict, lang: str, t: dict) -> tuple[str, str]:
+    """(gap in the indicator's unit, gap as a share of the threshold), empty unless the rule fails."""
+    if o["status"] != "fail" or o["gap"] is None:
+        return "", ""
+    if o["unit"] == "%":
+        main = f"{fmt.number(o['gap'], lang)} {t['percent_points']}"
+    else:
+        main = f"{fmt.number(o['gap'], lang)} {unit_text(o['unit'])}".strip()
+    share = ""
+    if o["gap_pct"] is not None:
+        share = (f"{o['gap_pct']:.1f} % {t['of_threshold']}" if lang == "en"
+                 else f"{t['of_threshold']} {o['gap_pct']:.1f}%")
+    return main, share
+
+
+def lever_text(lv: dict, lang: str, t: dict, titles: dict[str, str]) -> str:
+    """One lever as a sentence in the dossier's own units, e.g. 'cut energy_consumption 2015 by 528,000 tce'."""
+    verb = t["lever_cut"] if lv["change"] < 0 else t["lever_raise"]
+    amount = f"{fmt.number(abs(lv['change']), lang)} {unit_text(lv['unit'])}".strip()
+    span = (f"{fmt.number(lv['current'], lang)} → {fmt.number(lv['target'], lang)}")
+    title = titles.get(lv["quantity"], lv["quantity"])
+    year = lv["year"] if lv["year"] is not None else ""
+    if lang == "zh":
+        return f"将 {year} 年{title}（{lv['quantity']}）{verb} {amount}（{span}）"
+    return f"{verb} {lv['quantity']} {year} by {amount} ({title}: {span})".replace("  ", " ")
+
+
+def _eligibility(o: dict) -> bool:
+    """An outcome read from the dossier's eligibility section (every input pointer under /eligibility/)."""
+    pointers = [i["pointer"] for f in (o["provenance"], o["reference"]) if f for i in f["inputs"]]
+    return bool(pointers) and all(p.startswith("/eligibility/") for p in pointers)
+
+
+@dataclass
+class Row:
+    o: dict
+    id: str
+    title: str
+    value: str
+    unit: str
+    requirement: str
+    requirement_ref: str
+    status: str
+    status_label: str
+    gap: str
+    gap_share: str
+    clause: str
+    notes: list[str] = field(default_factory=list)
+    levers: list[str] = field(default_factory=list)
+
+
+def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
+    gap, share = gap_text(o, lang, t)
+    req, ref = requirement_parts(o["comparison"], lang)
+    notes = []
+    if o["reason"] and o["status"] in ("missing", "not_applicable", "fail"):
+        notes.append(o["reason"])
+    notes += [f"{t['warning']}: {w}" for w in o["warnings"]]
+    return Row(o=o, id=o["rule_id"], title=o["title"][lang], value=value_text(o["value"], lang),
+               unit=unit_text(o["unit"]), requirement=req, requirement_ref=ref, status=o["status"],
+               status_label=t[f"status_{o['status']}"], gap=gap, gap_share=share, clause=o["clause"], notes=notes,
+               levers=[lever_text(lv, lang, t, titles) for lv in o["levers"]])
+
+
+def _fact_view(f: dict | None, lang: str, t: dict) -> dict | None:
+    if f is None:
+        return None
+    return {
+        "metric": f["metric"],
+        "method": t.get(f"method_{f['method']}", f["method"]),
+        "value": f"{value_text(f['value'], lang)} {unit_text(f['unit'])}".strip(),
+        "formula": f["formula"] or "",
+        "period": "–".join(str(y) for y in f["period"]) if f["period"] else "",
+        "year": f["year"],
+        "reason": f["reason"] or "",
+        "inputs": [{"name": i["name"], "pointer": i["pointer"],
+                    "value": f"{value_text(i['value'], lang)} {unit_text(i['unit'])}".strip(),
+                    "source": source_text(i["source"], t)} for i in f["inputs"]],
+    }
+
+
+def _chart_item(r: Row) -> dict:
+    c = r.o["comparison"]
+    return {"id": r.id, "symbol": c.get("symbol", ""), "value": r.o["value"], "threshold": c.get("threshold"),
+            "status": r.status, "annotation": f"{r.value} {r.unit}".strip() + f"  ({r.requirement})"}
+
+
+def program_view(p: dict, lang: str, t: dict, titles: dict) -> dict:
+    rows = [_row(o, lang, t, titles) for o in p["outcomes"]]
+    by_id = {r.id: r for r in rows}
+    known = [c["id"] for c in p["categories"]]
+    groups = []
+    for c in p["categories"] + ([{"id": None, "title": {"en": "Other", "zh": "其他"}}]
+                                if any(o["category"] not in known for o in p["outcomes"]) else []):
+        members = [r for r in rows if (r.o["category"] == c["id"] if c["id"] else r.o["category"] not in known)]
+        if members:
+            groups.append({"id": c["id"] or "other", "title": c["title"][lang], "rows": members,
+                           "chart": charts.category_chart([_chart_item(r) for r in members], t)})
+    fails = [r for r in rows if r.status == "fail"]
+    fails.sort(key=lambda r: -(r.o["gap_pct"] if r.o["gap_pct"] is not None else 0))
+    derivations = []
+    for r in rows:
+        o = r.o
+        derivations.append({"row": r, "fact": _fact_view(o["provenance"], lang, t),
+                            "reference": _fact_view(o["reference"], lang, t), "source": o["source"],
+                            "in_force": o["in_force"]})
+    return {
+        "p": p,
+        "id": p["program"],
+        "title": p["title"][lang],
+        "other_title": p["title"]["en" if lang == "zh" else "zh"],
+        "verdict": p["verdict"],
+        "verdict_label": fmt.VERDICT_LABEL[lang][p["verdict"]],
+        "decision": p["decision"][lang],
+        "counts": p["counts"],
+        "blocking": [by_id[b] for b in p["blocking"] if b in by_id],
+        "largest_gaps": fails[:5],
+        "missing": [r for r in rows if r.status == "missing"],
+        "checklist": [r for r in rows if _eligibility(r.o)],
+        "groups": groups,
+        "derivations": derivations,
+        "provisional": [{"name": x["name"], "value": value_text(x["value"], lang),
+                         "unit": unit_text(x["unit"]), "note": x["note"]} for x in p["provisional"]],
+    }
+
+
+def svg_uri(svg: str) -> str:
+    """A chart as a data: URI for <img>: the SVG is drawn as an image, isolated from the page's markup."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _place(v, lang: str) -> str:
+    return v if isinstance(v, str) else v[lang]
+
+
+def context(doc: dict, dossier: dict, lang: str, report_date: dt.date) -> dict:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}")
+    t = label_set(lang)
+    cat = load.catalogue()
+    titles = {name: q.title.get(lang) for name, q in cat.quantities.items()}
+    d = doc["dossier"]
+    z = d["zone"]
+    zone_data = dossier["zone"]
+    programs = [program_view(p, lang, t, titles) for p in doc["programs"]]
+    trace = " · ".join([f"{t['trace_short']} sha256 {d['sha256'][:16]}"]
+                       + [f"{p['program']} {p['pack_version']} {t['trace_rules']} {p['rules_sha256'][:16]}"
+                          for p in doc["programs"]]
+                       + [f"parkcert {doc['engine']['version']} ({doc['engine']['evaluator']})"])
+    series = dossier.get("series", {})
+    return {
+        "lang": lang,
+        "t": t,
+        "doc": doc,
+        "zone": {
+            "id": z["id"],
+            "name": z["name"][lang],
+            "other_name": z["name"]["zh" if lang == "en" else "en"],
+            "name_en": z["name"]["en"],
+            "name_zh": z["name"]["zh"],
+            "location": ("" if lang == "zh" else ", ").join(
+                [_place(z["province"], lang), _place(z["city"], lang)] if lang == "zh"
+                else [_place(z["city"], lang), _place(z["province"], lang)]),
+            "type": t.get(f"type_{z['type']}", z["type"]),
+            "level": t.get(f"level_{zone_data.get('level')}", "") if zone_data.get("level") else "",
+        },
+        "dossier_file": d["file"],
+        "as_of": doc["programs"][0]["as_of"],
+        "reference_year": d["reference_year"],
+        "report_date": report_date.isoformat(),
+        "programs": programs,
+        "any_provisional": any(p["provisional"] for p in programs),
+        "trend": charts.trend_chart(series, titles, d["reference_year"]),
+        "trace_line": trace,
+        "attachments": [DOSSIER_ATTACHMENT, RESULT_ATTACHMENT],
+        "generator": f"ParkCert {__version__}",
+        "value_text": lambda v, u=None: f"{value_text(v, lang)} {unit_text(u)}".strip(),
+        "source_text": lambda s: source_text(s, t),
+        "svg_uri": svg_uri,
+    }
+
+
+def html(doc: dict, dossier: dict, lang: str = "en", report_date: dt.date | None = None) -> str:
+    day = report_date or dt.date.fromisoformat(doc["programs"][0]["as_of"])
+    return environment().get_template(TEMPLATE).render(**context(doc, dossier, lang, day))
+
+
+# --- PDF -----------------------------------------------------------------------------
+
+def result_json(doc: dict) -> str:
+    """The attached result: exactly what `parkcert check --format json` prints for this document."""
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _dedupe_af(_document, pdf) -> None:
+    """WeasyPrint 70 lists each attachment twice in the catalog's /AF array: keep the first of each."""
+    af = pdf.catalog.get("AF")
+    if not af:
+        return
+    import pydyf
+    seen, kept = set(), []
+    for ref in af:
+        key = ref if isinstance(ref, bytes) else str(ref).encode()
+        if key not in seen:
+            seen.add(key)
+            kept.append(ref)
+    pdf.catalog["AF"] = pydyf.Array(kept)
+
+
+def identifier(doc: dict, dossier_bytes: bytes, lang: str, report_date: dt.date) -> bytes:
+    h = hashlib.sha256()
+    for part in (result_json(doc).encode(), dossier_bytes, lang.encode(), report_date.isoformat().encode(),
+                 __version__.encode()):
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()[:32].encode()
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@dataclass
+class Rendered:
+    pdf: bytes
+    pages: int
+    warnings: list[str]
+
+
+def render_pdf(doc: dict, dossier_bytes: bytes, dossier: dict, lang: str = "en",
+               report_date: dt.date | None = None) -> Rendered:
+    """Render the report; the dossier bytes and the result JSON are attached (PDF/A-3b, /AFRelationship)."""
+    from weasyprint import CSS, HTML, Attachment
+
+    day = report_date or dt.date.fromisoformat(doc["programs"][0]["as_of"])
+    if hashlib.sha256(dossier_bytes).hexdigest() != doc["dossier"]["sha256"]:
+        raise ValueError("the dossier bytes do not match the sha256 in the result document")
+    source = html(doc, dossier, lang, day)
+    fetcher = BundledOnlyFetcher()
+    stamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    attachments = [
+        Attachment(string=dossier_bytes, name=DOSSIER_ATTACHMENT, url_fetcher=fetcher, created=stamp,
+                   modified=stamp, relationship="Source",
+                   description=f"Input dossier ({doc['dossier']['file']}), sha256 {doc['dossier']['sha256']}"),
+        Attachment(string=result_json(doc).encode("utf-8"), name=RESULT_ATTACHMENT, url_fetcher=fetcher,
+                   created=stamp, modified=stamp, relationship="Data",
+                   description="ParkCert result document (schemas/result.schema.json)"),
+    ]
+    base = (REPORTS / TEMPLATE).as_uri()
+    handler = _Collect()
+    log = logging.getLogger("weasyprint")
+    with _LOCK:
+        log.addHandler(handler)
+        try:
+            stylesheet = CSS(url=(REPORTS / STYLESHEET).as_uri(), url_fetcher=fetcher, font_config=font_config())
+            document = HTML(string=source, base_url=base, url_fetcher=fetcher).render(
+                stylesheets=[stylesheet], font_config=font_config(), pdf_variant=PDF_VARIANT)
+            buf = io.BytesIO()
+            document.write_pdf(buf, finisher=_dedupe_af, pdf_variant=PDF_VARIANT, attachments=attachments,
+                               pdf_identifier=identifier(doc, dossier_bytes, lang, day))
+        finally:
+            log.removeHandler(handler)
+    return Rendered(buf.getvalue(), len(document.pages), handler.messages + [f"refused {u}" for u in fetcher.refused])
+
+
+# --- reading a report back -----------------------------------------------------------
+
+def attachments(pdf_bytes: bytes) -> dict[str, bytes]:
+    """The embedded files of a PDF, by name (empty if none, or if the bytes are not a PDF)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+    try:
+        reader = PdfReader(io.BytesIO(pdf_bytes))
+        found = reader.attachments
+        return {name: data[0] for name, data in found.items() if data}
+    except (PdfReadError, ValueError, KeyError, TypeError):
+        return {}
