@@ -8,6 +8,7 @@ in derive.py, in Python, as floats.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from .model import RulePack
@@ -28,9 +29,18 @@ class CompileError(ValueError):
 class CompiledRule:
     rule_id: str
     attribute: str
-    op: str
-    threshold: float | None      # bool thresholds become 1.0 / 0.0
-    ref_attribute: str | None
+    op: str                      # for declared targets: "ge" (higher is better) or "le" (lower)
+    threshold: float | None      # bool thresholds become 1.0 / 0.0, dates their ordinal
+    ref_attribute: str | None    # compared against this attribute of the same fact
+    variant: str = ""            # declared targets compile to a "hi" and a "lo" variant
+
+
+def target_attribute(metric: str, direction: str) -> str:
+    return f"t_{'hi' if direction == 'higher' else 'lo'}__{metric}"
+
+
+def benchmark_attribute(metric: str) -> str:
+    return f"bm__{metric}"
 
 
 @dataclass(frozen=True)
@@ -49,11 +59,13 @@ class CompiledPack:
                 if r.ref_attribute:
                     # measured: a comparison against an absent attribute fires both pass and fail
                     cond = {"$and": [{"$ex": {r.ref_attribute: 1}}, cond]}
-                definition[f"{r.rule_id}|{outcome}"] = {"all": [{"m": cond}]}
+                definition[f"{r.rule_id}|{outcome}|{r.variant}"] = {"all": [{"m": cond}]}
         return definition
 
 
 def as_number(value) -> float:
+    if isinstance(value, dt.date):
+        return float(value.toordinal())
     return 1.0 if value is True else 0.0 if value is False else float(value)
 
 
@@ -61,11 +73,24 @@ def compile_pack(pack: RulePack) -> CompiledPack:
     if len(pack.rules) > MAX_RULES:
         raise CompileError(f"pack {pack.id} has {len(pack.rules)} rules; split it (at most {MAX_RULES} per ruleset)")
     rules, attrs = [], []
+
+    def attr(a):
+        if a not in attrs:
+            attrs.append(a)
+        return a
+
     for r in pack.rules:
-        for a in (r.metric, r.ref_metric):
-            if a and a not in attrs:
-                attrs.append(a)
-        rules.append(CompiledRule(r.id, r.metric, r.op, None if r.ref_metric else as_number(r.threshold), r.ref_metric))
+        attr(r.metric)
+        if r.ref_kind == "target":
+            for direction, op in (("higher", "ge"), ("lower", "le")):
+                rules.append(CompiledRule(r.id, r.metric, op, None, attr(target_attribute(r.metric, direction)),
+                                          variant=direction[:2]))
+        elif r.ref_kind == "benchmark":
+            rules.append(CompiledRule(r.id, r.metric, r.op, None, attr(benchmark_attribute(r.metric))))
+        elif r.ref_kind == "metric":
+            rules.append(CompiledRule(r.id, r.metric, r.op, None, attr(r.ref_metric)))
+        else:
+            rules.append(CompiledRule(r.id, r.metric, r.op, as_number(r.threshold), None))
     if len(attrs) > MAX_ATTRIBUTES:
         raise CompileError(f"pack {pack.id} reads {len(attrs)} metrics; at most {MAX_ATTRIBUTES} fit in one fact")
     return CompiledPack(f"{pack.id}-{pack.files_sha256[:12]}", tuple(rules), tuple(attrs))

@@ -13,7 +13,7 @@ from functools import cached_property
 
 from . import units
 from .formula import Formula, Undefined, evaluate, parse_formula
-from .model import Catalogue, Dossier, Fact, Input, Metric
+from .model import Catalogue, Dossier, Fact, Input, Metric, Target
 from .problems import pointer
 
 CROSS_CHECK_TOLERANCE = 0.01   # reported vs derived: warn beyond 1 %
@@ -52,15 +52,18 @@ class Missing(Exception):
 class Deriver:
     """Derives facts for one dossier on one assessment date; each fact is computed once."""
 
-    def __init__(self, dossier: Dossier, catalogue: Catalogue, as_of: dt.date):
+    def __init__(self, dossier: Dossier, catalogue: Catalogue, as_of: dt.date, reference_year: int | None = None):
         self.dossier = dossier
         self.cat = catalogue
         self.as_of = as_of
+        self._reference_year = reference_year
         self._cache: dict[tuple[str, int | None], Fact] = {}
         self._formulas: dict[str, Formula] = {}
 
     @cached_property
     def reference_year(self) -> int | None:
+        if self._reference_year:
+            return self._reference_year
         if self.dossier.reference_year:
             return self.dossier.reference_year
         series = self.dossier.data.get("series") or {}
@@ -70,9 +73,10 @@ class Deriver:
         return max(years) if years else None
 
     def fact(self, metric_name: str, period: int | None) -> Fact:
-        key = (metric_name, period)
+        m = self.cat.metrics[metric_name]
+        key = (metric_name, period if m.uses_period else None)  # shared by every program that reads it
         if key not in self._cache:
-            self._cache[key] = self._fact(self.cat.metrics[metric_name], period)
+            self._cache[key] = self._fact(m, period)
         return self._cache[key]
 
     # --- the three ways to obtain a value -------------------------------------------
@@ -210,9 +214,128 @@ class Deriver:
                                         source=ev.get("source")))
             return Fact(m.name, float(count), m.unit, "extracted", inputs=tuple(inputs),
                         formula=f"events dated {window_start} to {self.as_of}")
+        if reading == "non_empty":
+            filled = bool(node) and (not isinstance(node, dict) or any(v not in (None, "", [], {}) for v in node.values()))
+            return Fact(m.name, filled, m.unit, "extracted", inputs=(Input(m.name, ptr, _summary(node)),),
+                        formula="present and not empty")
+        if reading == "count":
+            return Fact(m.name, float(len(node)), m.unit, "extracted", inputs=(Input(m.name, ptr, node),),
+                        formula="number of entries")
+        if reading == "number":
+            return Fact(m.name, float(node), m.unit, "extracted", inputs=(Input(m.name, ptr, node),))
+        if reading == "date":
+            return Fact(m.name, dt.date.fromisoformat(node), m.unit, "extracted", inputs=(Input(m.name, ptr, node),))
+        if reading == "projects_with_investment":
+            funded = [p for p in node if (p.get("investment") or {}).get("value", 0) > 0]
+            return Fact(m.name, bool(funded), m.unit, "extracted",
+                        inputs=(Input(m.name, ptr, f"{len(funded)} of {len(node)} projects with a planned investment"),),
+                        formula="at least one project with a planned investment")
+        if reading == "targets_in_isc_category":
+            hits = [t["metric"] for t in node
+                    if t["metric"] in self.cat.metrics and self.cat.metrics[t["metric"]].isc == spec["category"]]
+            return Fact(m.name, float(len(hits)), m.unit, "extracted", inputs=(Input(m.name, ptr, hits),),
+                        formula=f"targets whose metric belongs to the ISC category {spec['category']}")
+        if reading == "annual_change_of_target":
+            for i, t in enumerate(node):
+                if t["metric"] == spec["metric"]:
+                    target = self.target(t, f"{ptr}/{i}")
+                    if target.value is None or not target.base_value:
+                        return Fact(m.name, None, m.unit, "missing", reason=target.reason or "no base value")
+                    years = target.target_year - target.base_year
+                    if years <= 0:
+                        return Fact(m.name, None, m.unit, "missing",
+                                    reason=f"target year {target.target_year} is not after the base year {target.base_year}")
+                    cut = (1 - (target.value / target.base_value) ** (1 / years)) * 100
+                    return Fact(m.name, significant(cut), m.unit, "extracted",
+                                inputs=(Input(f"target for {spec['metric']}", f"{ptr}/{i}", target.declared),),
+                                formula=f"1 − (target / base)^(1/{years}), {target.base_year}–{target.target_year}")
+            return Fact(m.name, None, m.unit, "missing", reason=f"the work plan declares no target for {spec['metric']}")
         raise ValueError(f"unknown reading {reading!r}")  # the schema makes this unreachable
+
+    # --- per-dossier thresholds: benchmarks and declared targets -------------------
+
+    def benchmark(self, metric_name: str) -> Fact:
+        m = self.cat.metrics[metric_name]
+        ptr = f"/benchmarks/{metric_name}"
+        b = (self.dossier.data.get("benchmarks") or {}).get(metric_name)
+        if b is None:
+            return Fact(metric_name, None, m.unit, "missing", reason=f"no benchmark declared (expected at {ptr})")
+        value = significant(units.convert(float(b["value"]), b["unit"], m.unit))
+        return Fact(metric_name, value, m.unit, "extracted", inputs=(Input("benchmark", ptr, b["value"], b["unit"], b["source"]),),
+                    formula=b.get("level", "declared benchmark"))
+
+    def declared_target(self, work_plan: str | None, metric_name: str) -> Target | None:
+        plan = (self.dossier.data.get("work_plans") or {}).get(work_plan or "")
+        if not plan:
+            return None
+        for i, t in enumerate(plan.get("targets") or []):
+            if t["metric"] == metric_name:
+                return self.target(t, f"/work_plans/{work_plan}/targets/{i}")
+        return None
+
+    def target(self, t: dict, ptr: str) -> Target:
+        m = self.cat.metrics[t["metric"]]
+        base, goal = t["base"], t["target"]
+        warnings: list[str] = []
+        base_fact = None
+        base_value = None
+        if "value" in base:
+            base_value = units.convert(float(base["value"]), base.get("unit", m.unit), m.unit)
+        else:
+            base_fact = Deriver(self.dossier, self.cat, self.as_of, reference_year=base["year"]).fact(m.name, None)
+            base_value = base_fact.value if base_fact.present and base_fact.method == "derived" else None
+        declared = _declared(goal, m.unit)
+        common = dict(metric=m.name, direction=t["direction"], base_year=base["year"], base_value=base_value,
+                      target_year=goal["year"], declared=declared, pointer=ptr, base_fact=base_fact)
+        value = None
+        if "value" in goal:
+            value = units.convert(float(goal["value"]), goal.get("unit", m.unit), m.unit)
+        elif "range" in goal:
+            lo, hi = sorted(goal["range"])
+            value = units.convert(hi if t["direction"] == "lower" else lo, goal.get("unit", m.unit), m.unit)
+            warnings.append(f"range {lo:g}–{hi:g} declared; the {'upper' if t['direction'] == 'lower' else 'lower'} "
+                            f"end is the binding target for a '{t['direction']} is better' indicator")
+        relative = None
+        if "change_pct" in goal or "change_pt" in goal:
+            if base_value is None:
+                why = (base_fact.reason if base_fact is not None and base_fact.reason
+                       else f"no base value for {base['year']}")
+                if value is None:
+                    return Target(value=None, reason=f"relative target with no base value: {why}", **common)
+            elif "change_pct" in goal:
+                relative = base_value * (1 + goal["change_pct"] / 100)
+            else:
+                relative = base_value + goal["change_pt"]
+        if value is None:
+            value = relative
+        elif relative is not None and relative and abs(value - relative) / abs(relative) > CROSS_CHECK_TOLERANCE:
+            warnings.append(f"the absolute target {value:,.6g} and the relative one ({relative:,.6g} from the base "
+                            f"value {base_value:,.6g}) differ by more than 1 %; the absolute value is used")
+        return Target(value=significant(value), warnings=tuple(warnings), **common)
 
     @staticmethod
     def _describe_inputs(inputs) -> str:
         return ", ".join(f"{i.name} = {i.value:,.10g} {i.unit}" if isinstance(i.value, (int, float)) else f"{i.name}"
                          for i in inputs)
+
+
+def _summary(node) -> str:
+    if isinstance(node, list):
+        return f"{len(node)} entries"
+    if isinstance(node, dict):
+        return ", ".join(k for k, v in node.items() if v not in (None, "", [], {})) or "empty"
+    return str(node)
+
+
+def _declared(goal: dict, unit: str) -> str:
+    parts = []
+    if "value" in goal:
+        parts.append(f"{goal['value']:g} {goal.get('unit', unit)}")
+    if "range" in goal:
+        parts.append(f"{goal['range'][0]:g}–{goal['range'][1]:g} {goal.get('unit', unit)}")
+    if "change_pct" in goal:
+        parts.append(f"{goal['change_pct']:+g} %")
+    if "change_pt" in goal:
+        parts.append(f"{goal['change_pt']:+g} pt")
+    text = parts[0] + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "")
+    return f"{text} by {goal['year']}"

@@ -96,8 +96,7 @@ class DurableEvaluator:
                 message = _core.start_action_for_state(handle, state_handle)
                 message = message[1] if message else None
                 while message:
-                    action = message[2:message.index('"', 2)]
-                    rule_id, _, outcome = action.rpartition("|")
+                    rule_id, outcome, _ = message[2:message.index('"', 2)].split("|")
                     if rule_id in fired:
                         raise EngineError(f"rule {rule_id} fired twice")
                     fired[rule_id] = outcome

@@ -4,11 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from .compile import CompiledPack, as_number, compile_pack
+from .compile import CompiledPack, as_number, benchmark_attribute, compile_pack, target_attribute
 from .decide import decide
 from .derive import Deriver
 from .durable_adapter import DurableEvaluator, EngineError
-from .model import Fact, Outcome, ProgramResult, Rule, RulePack
+from .model import Fact, Outcome, ProgramResult, Rule, RulePack, Target
 from .oracle import PythonEvaluator
 from .remedy import levers
 
@@ -29,11 +29,11 @@ def compiled(pack: RulePack) -> CompiledPack:
     return _COMPILED[key]
 
 
-def _gap(rule: Rule, value: float, threshold: float) -> tuple[float | None, float | None]:
+def _gap(op: str, value: float, threshold: float) -> tuple[float | None, float | None]:
     """How far the value is from meeting the threshold, in the metric's unit (> 0: short, ≤ 0: headroom)."""
-    if rule.op in ("le", "lt"):
+    if op in ("le", "lt"):
         gap = value - threshold
-    elif rule.op in ("ge", "gt"):
+    elif op in ("ge", "gt"):
         gap = threshold - value
     else:
         gap = abs(value - threshold)
@@ -42,29 +42,72 @@ def _gap(rule: Rule, value: float, threshold: float) -> tuple[float | None, floa
     return gap, pct
 
 
-def outcome(rule: Rule, fired: str | None, fact: Fact, ref: Fact | None, in_force: bool) -> Outcome:
+def _progress(target: Target, value: float) -> float | None:
+    if target.base_value is None or target.value is None or target.value == target.base_value:
+        return None
+    return float(f"{(value - target.base_value) / (target.value - target.base_value) * 100:.6g}")
+
+
+def _not_in_force(rule: Rule) -> str:
+    when = []
+    if rule.valid_from:
+        when.append(f"from {rule.valid_from}")
+    if rule.valid_until:
+        when.append(f"until {rule.valid_until}")
+    return f"in force only {' '.join(when)}"
+
+
+def outcome(rule: Rule, fired: str | None, fact: Fact, ref: Fact | None, in_force: bool,
+            target: Target | None = None, applies: tuple[bool | None, str] = (True, "")) -> Outcome:
+    op = rule.op
     threshold = ref.value if ref is not None else rule.threshold
-    common = dict(rule_id=rule.id, value=fact.value, unit=rule.unit, op=rule.op, threshold=threshold,
-                  fact=fact, ref_fact=ref, warnings=fact.warnings + (ref.warnings if ref else ()))
+    if rule.ref_kind == "target" and target is not None:
+        op = "ge" if target.direction == "higher" else "le"
+        threshold = target.value
+    warnings = fact.warnings + (ref.warnings if ref else ()) + (target.warnings if target else ())
+    common = dict(rule_id=rule.id, value=fact.value, unit=rule.unit, op=op, threshold=threshold,
+                  fact=fact, ref_fact=ref, warnings=warnings, target=target)
     if not in_force:
-        when = []
-        if rule.valid_from:
-            when.append(f"from {rule.valid_from}")
-        if rule.valid_until:
-            when.append(f"until {rule.valid_until}")
-        return Outcome(status="not_applicable", reason=f"in force only {' '.join(when)}", **common)
+        return Outcome(status="not_applicable", reason=_not_in_force(rule), **common)
+    ok, why = applies
+    if ok is False:
+        return Outcome(status="not_applicable", reason=why, **common)
+    if ok is None:
+        return Outcome(status="missing", reason=why, **common)
+    if rule.ref_kind == "target":
+        if target is None:
+            return Outcome(status="not_applicable", reason=f"the work plan declares no target for {rule.metric}", **common)
+        if target.value is None:
+            return Outcome(status="missing", reason=f"{rule.metric} target: {target.reason}", **common)
     for f in (fact, ref):
         if f is not None and not f.present:
-            return Outcome(status="missing", reason=f"{f.metric}: {f.reason}", **common)
+            name = "benchmark" if f is ref and rule.ref_kind == "benchmark" else f.metric
+            return Outcome(status="missing", reason=f"{name}: {f.reason}", **common)
     if fired is None:
         raise EngineError(f"rule {rule.id}: no outcome fired although {rule.metric} has a value")
-    gap = pct = None
+    gap = pct = progress = None
     fixes = ()
     if not isinstance(fact.value, bool) and not isinstance(threshold, bool):
-        gap, pct = _gap(rule, as_number(fact.value), as_number(threshold))
-        if fired == "fail" and ref is None:
+        gap, pct = _gap(op, as_number(fact.value), as_number(threshold))
+        if isinstance(fact.value, dt.date):
+            pct = None  # a gap in days has no meaningful share of a date
+        elif fired == "fail" and rule.ref_kind is None:
             fixes = levers(fact, threshold, rule.unit)
-    return Outcome(status=fired, gap=gap, gap_pct=pct, levers=fixes, **common)
+        if target is not None:
+            progress = _progress(target, as_number(fact.value))
+    return Outcome(status=fired, gap=gap, gap_pct=pct, levers=fixes, progress_pct=progress, **common)
+
+
+def _applies(rule: Rule, deriver: Deriver) -> tuple[bool | None, str]:
+    if rule.applies_if is None:
+        return True, ""
+    metric, want = rule.applies_if
+    f = deriver.fact(metric, None)
+    if not f.present:
+        return None, f"applies only when {metric} = {want}; {metric}: {f.reason}"
+    if as_number(f.value) != as_number(want):
+        return False, f"applies only when {metric} = {want} (the dossier has {f.value})"
+    return True, ""
 
 
 def evaluate_program(pack: RulePack, deriver: Deriver, engine=None) -> ProgramResult:
@@ -72,23 +115,38 @@ def evaluate_program(pack: RulePack, deriver: Deriver, engine=None) -> ProgramRe
     cp = compiled(pack)
     as_of = deriver.as_of
     facts: dict[str, Fact] = {}
+    refs: dict[str, Fact] = {}
+    targets: dict[str, Target | None] = {}
+    values: dict[str, float] = {}
     for r in pack.rules:
-        for name in (r.metric, r.ref_metric):
-            if name and name not in facts:
-                facts[name] = deriver.fact(name, pack.period_years)
-    values = {n: as_number(f.value) for n, f in facts.items() if f.present}
+        if r.metric not in facts:
+            facts[r.metric] = deriver.fact(r.metric, pack.period_years)
+        if r.ref_kind == "metric" and r.ref_metric not in facts:
+            facts[r.ref_metric] = deriver.fact(r.ref_metric, pack.period_years)
+        elif r.ref_kind == "benchmark":
+            refs[r.id] = deriver.benchmark(r.metric)
+            if refs[r.id].present:
+                values[benchmark_attribute(r.metric)] = as_number(refs[r.id].value)
+        elif r.ref_kind == "target":
+            t = targets[r.id] = deriver.declared_target(pack.work_plan, r.metric)
+            if t is not None and t.value is not None:
+                values[target_attribute(r.metric, t.direction)] = as_number(t.value)
+    values.update({n: as_number(f.value) for n, f in facts.items() if f.present})
     fired = engine.evaluate(cp, values)
     outcomes = tuple(
-        outcome(r, fired.get(r.id), facts[r.metric], facts[r.ref_metric] if r.ref_metric else None, r.in_force(as_of))
+        outcome(r, fired.get(r.id), facts[r.metric],
+                facts[r.ref_metric] if r.ref_kind == "metric" else refs.get(r.id),
+                r.in_force(as_of), targets.get(r.id), _applies(r, deriver))
         for r in pack.rules)
-    verdict, blocking = decide(pack, outcomes)
-    used = {p for r in pack.rules for p in r.params}
+    plan = (deriver.dossier.data.get("work_plans") or {}).get(pack.work_plan or "") or {}
+    verdict, blocking, detail = decide(pack, outcomes, plan, as_of)
+    used = {p for r in pack.rules for p in r.params} | set(pack.decision.params)
     if any(deriver.cat.metrics[r.metric].uses_period for r in pack.rules if r.in_force(as_of)):
         used |= set(pack.period_params)
     provisional = tuple(p for n, p in pack.parameters.items() if n in used and p.provisional)
     return ProgramResult(pack=pack, dossier=deriver.dossier, as_of=as_of, outcomes=outcomes, verdict=verdict,
-                         blocking=blocking, provisional=provisional,
-                         reference_year=deriver.reference_year)
+                         blocking=blocking, provisional=provisional, reference_year=deriver.reference_year,
+                         detail=detail)
 
 
 def check(dossier, packs: list[RulePack], catalogue, as_of: dt.date | None = None, engine=None) -> list[ProgramResult]:

@@ -17,6 +17,8 @@ def number(v, lang: str = "en") -> str:
         return "—"
     if isinstance(v, bool):
         return YES_NO[lang][0 if v else 1]
+    if isinstance(v, str):  # dates
+        return v
     a = abs(v)
     if a >= 1000:
         return f"{v:,.0f}"
@@ -24,10 +26,11 @@ def number(v, lang: str = "en") -> str:
         return f"{v:,.1f}".rstrip("0").rstrip(".")
     if a == 0:
         return "0"
-    text = f"{v:.4g}"
-    if "e" in text:
-        return f"{v:.6f}".rstrip("0")
-    return text
+    if a < 0.001:
+        mantissa, exponent = f"{v:.3g}".split("e") if "e" in f"{v:.3g}" else (f"{v:.3g}", None)
+        if exponent is not None:
+            return f"{mantissa}e{int(exponent)}"
+    return f"{v:.4g}"
 
 
 def unit(u: str | None) -> str:
@@ -38,6 +41,10 @@ def unit(u: str | None) -> str:
 
 def requirement(comparison: dict, lang: str = "en") -> str:
     t = comparison["threshold"]
+    if comparison.get("kind") == "target" and t is None:
+        return "no target" if lang == "en" else "无目标"
+    if isinstance(t, str):  # a date
+        return f"{comparison['symbol']} {t}"
     if "metric" in comparison:
         other = comparison["metric"]
         return f"{comparison['symbol']} {other}" + (f" ({number(t, lang)})" if t is not None else "")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import schema, units
 from .formula import FormulaError, parse_formula
-from .model import Catalogue, Category, Metric, Parameter, Quantity, Rule, RulePack, Text
+from .model import Catalogue, Category, Decision, Metric, Parameter, Quantity, Rule, RulePack, Text, Tranche
 from .paths import RULES
 from .problems import InputError, Problem, pointer
 from .yamlfile import YamlDoc, read
@@ -63,7 +63,7 @@ def catalogue(root: Path = RULES) -> Catalogue:
     metrics = {}
     for name, m in d["metrics"].items():
         where = ["metrics", name]
-        if m["unit"] != "bool":
+        if m["unit"] not in ("bool", "date"):
             try:
                 units.parse(m["unit"])
             except units.UnitError as e:
@@ -73,7 +73,10 @@ def catalogue(root: Path = RULES) -> Catalogue:
                                     f"unknown crosswalk category {m['crosswalk']!r}", doc.line(where + ["crosswalk"])))
         metrics[name] = Metric(name=name, title=_text(m["title"]), unit=m["unit"], crosswalk=m["crosswalk"],
                                formula=m.get("formula"), reported_only=bool(m.get("reported")),
-                               extract=m.get("extract"))
+                               extract=m.get("extract"), isc=m.get("isc"))
+        if m.get("isc") and m["isc"] not in (d.get("isc") or {}):
+            problems.append(Problem(doc.path, pointer(where + ["isc"]), f"unknown ISC category {m['isc']!r}",
+                                    doc.line(where + ["isc"])))
     # formulas are parsed here so that a broken one is reported at load time, with its line
     for name, m in metrics.items():
         if m.formula:
@@ -86,7 +89,8 @@ def catalogue(root: Path = RULES) -> Catalogue:
         raise InputError(problems)
     return Catalogue(version=d["version"], crosswalk={k: _text(v) for k, v in d["crosswalk"].items()},
                      quantities=quantities, metrics=metrics, file=doc.path,
-                     sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+                     sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                     isc={k: _text(v) for k, v in (d.get("isc") or {}).items()})
 
 
 def pack_ids(root: Path = RULES) -> list[str]:
@@ -172,35 +176,58 @@ def pack(program: str, root: Path = RULES) -> RulePack:
                 bad("metric", f"unknown metric {r['metric']!r} (not in {cat.file})")
             if r["category"] not in cat_ids:
                 bad("category", f"unknown category {r['category']!r} (pack categories: {', '.join(sorted(cat_ids))})")
+            used: list[str] = []
             (op, target), = r["check"].items()
-            threshold, ref = None, None
-            if isinstance(target, dict):
-                ref = target["metric"]
+            threshold, ref, ref_kind = None, None, None
+            if op == "declared_target":
+                ref_kind = "target"
+                if metric and not metric.numeric:
+                    bad("check", "declared targets need a numeric metric")
+            elif isinstance(target, dict) and "metric" in target:
+                ref, ref_kind = target["metric"], "metric"
                 other = cat.metrics.get(ref)
                 if other is None:
                     bad("check", f"unknown metric {ref!r} in comparison")
-                elif metric and not units.compatible(metric.unit, other.unit) and metric.unit != other.unit:
+                elif metric and metric.unit != other.unit and not units.compatible(metric.unit, other.unit):
                     bad("check", f"cannot compare {metric.unit!r} with {other.unit!r}")
+            elif isinstance(target, dict) and "benchmark" in target:
+                ref_kind = "benchmark"
+                if metric and not metric.numeric:
+                    bad("check", "benchmarks need a numeric metric")
+            elif isinstance(target, dict) and "param" in target:
+                if target["param"] not in params:
+                    bad("check", f"unknown parameter {target['param']!r}")
+                else:
+                    used.append(target["param"])
+                    threshold = params[target["param"]].value
             else:
                 threshold = target
             if metric:
-                if metric.is_bool != (r["unit"] == "bool"):
-                    bad("unit", f"metric {metric.name!r} is {'a yes/no value' if metric.is_bool else 'numeric'}; unit {r['unit']!r} does not fit")
-                elif not metric.is_bool and not units.compatible(r["unit"], metric.unit):
+                if metric.is_bool != (r["unit"] == "bool") or metric.is_date != (r["unit"] == "date"):
+                    bad("unit", f"metric {metric.name!r} is in {metric.unit!r}; unit {r['unit']!r} does not fit")
+                elif metric.numeric and not units.compatible(r["unit"], metric.unit):
                     bad("unit", f"unit {r['unit']!r} does not convert to the metric's unit {metric.unit!r}")
-                if metric.is_bool and not isinstance(threshold, bool):
+                if metric.is_bool and (not isinstance(threshold, bool) or op != "eq"):
                     bad("check", "a yes/no metric is checked with eq: true or eq: false")
-                if metric.is_bool and op != "eq":
-                    bad("check", "a yes/no metric only supports eq")
-                if not metric.is_bool and isinstance(threshold, bool):
-                    bad("check", "a numeric metric needs a numeric threshold")
-            if threshold is not None and not isinstance(threshold, bool) and metric and not metric.is_bool:
+                if metric.is_date:
+                    try:
+                        threshold = dt.date.fromisoformat(str(threshold))
+                    except ValueError:
+                        bad("check", f"a date metric needs a date threshold YYYY-MM-DD, found {threshold!r}")
+                if metric.numeric and isinstance(threshold, (bool, str)):
+                    bad("check", f"a numeric metric needs a numeric threshold, found {threshold!r}")
+            if threshold is not None and metric and metric.numeric and isinstance(threshold, (int, float)):
                 # thresholds are written in the rule's unit; the engine compares in the metric's unit
                 try:
                     threshold = units.convert(float(threshold), r["unit"], metric.unit)
                 except units.UnitError as e:
                     bad("unit", str(e))
-            used: list[str] = []
+            applies_if = None
+            if "applies_if" in r:
+                a = r["applies_if"]
+                if a["metric"] not in cat.metrics:
+                    bad("applies_if", f"unknown metric {a['metric']!r}")
+                applies_if = (a["metric"], a["eq"])
             vf = vu = None
             if "in_force" in r:
                 if "from" in r["in_force"]:
@@ -211,12 +238,51 @@ def pack(program: str, root: Path = RULES) -> RulePack:
                               ref_metric=ref, unit=r["unit"] if not metric else metric.unit, category=r["category"],
                               clause=r["clause"], source=r["source"], rationale=r["rationale"],
                               impact=r.get("impact", "high"), valid_from=vf, valid_until=vu,
-                              params=tuple(used), file=doc.path, line=line))
+                              params=tuple(used), file=doc.path, line=line, ref_kind=ref_kind,
+                              applies_if=applies_if))
+    decision = _decision(h["decision"], params, cat_ids, head, problems)
     if problems:
         raise InputError(problems)
     return RulePack(id=h["id"], title=_text(h["title"]), standard=h["standard"], authority=h.get("authority", ""),
                     version=h["version"], source=h["source"], description=h.get("description", "").strip(),
                     categories=categories, parameters=params, period_years=period,
-                    period_params=tuple(period_params), decision_kind=h["decision"]["kind"],
-                    decision_text=_text(h["decision"]["description"]), rules=tuple(rules),
-                    folder=_shown(folder), files_sha256=hasher.hexdigest())
+                    period_params=tuple(period_params), decision=decision, rules=tuple(rules),
+                    folder=_shown(folder), files_sha256=hasher.hexdigest(),
+                    zone_types=tuple(h.get("zone_types") or ()), work_plan=h.get("work_plan"))
+
+
+def _decision(d: dict, params: dict[str, Parameter], cat_ids: set[str], doc: YamlDoc, problems: list) -> Decision:
+    used: list[str] = []
+
+    def value(v, field):
+        if isinstance(v, dict):
+            if v["param"] not in params:
+                problems.append(Problem(doc.path, f"/decision/{field}", f"unknown parameter {v['param']!r}",
+                                        doc.line(["decision", field])))
+                return None
+            used.append(v["param"])
+            return float(params[v["param"]].value)
+        return None if v is None else float(v)
+
+    for key in ("blocking_categories", "required_categories", "counted_categories"):
+        for i, c in enumerate(d.get(key) or []):
+            if c not in cat_ids:
+                problems.append(Problem(doc.path, f"/decision/{key}/{i}", f"unknown category {c!r}",
+                                        doc.line(["decision", key, i])))
+    sub = d.get("subsidy") or {}
+    refund = sub.get("refund") or {}
+    if d["kind"] == "share_met" and "share_pct" not in d:
+        problems.append(Problem(doc.path, "/decision", "share_met needs share_pct", doc.line(["decision"])))
+    return Decision(
+        kind=d["kind"], text=_text(d["description"]),
+        blocking_categories=tuple(d.get("blocking_categories") or ()),
+        required_categories=tuple(d.get("required_categories") or ()),
+        counted_categories=tuple(d.get("counted_categories") or ()),
+        share_pct=value(d.get("share_pct"), "share_pct"),
+        verdict_labels={k: _text(v) for k, v in (d.get("verdict_labels") or {}).items()},
+        tranches=tuple(Tranche(t["id"], _text(t["title"]), float(t["share_pct"]), t["due_when"])
+                       for t in sub.get("tranches") or ()),
+        refund_after_years=refund.get("after_years"),
+        refund_progress_pct=value(refund.get("progress_pct"), "subsidy"),
+        refund_title=_text(refund["title"]) if refund.get("title") else None,
+        params=tuple(used))

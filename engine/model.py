@@ -38,10 +38,19 @@ class Metric:
     reported_only: bool = False
     extract: dict | None = None    # {"reading": ..., "pointer": ..., "years": ...}
     uses_period: bool = False      # elasticity()/cagr(): depends on the program's period
+    isc: str | None = None         # category of the ISC low-carbon indicator system
 
     @property
     def is_bool(self) -> bool:
         return self.unit == "bool"
+
+    @property
+    def is_date(self) -> bool:
+        return self.unit == "date"
+
+    @property
+    def numeric(self) -> bool:
+        return not (self.is_bool or self.is_date)
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class Catalogue:
     metrics: dict[str, Metric]
     file: str
     sha256: str
+    isc: dict[str, Text] = field(default_factory=dict)
 
 
 # --- rule packs ----------------------------------------------------------------
@@ -70,8 +80,8 @@ class Rule:
     id: str
     title: Text
     metric: str
-    op: Op
-    threshold: float | bool | None     # None when compared against another metric
+    op: Op | Literal["declared_target"]
+    threshold: float | bool | dt.date | None   # None when compared against another value
     ref_metric: str | None
     unit: str
     category: str
@@ -84,6 +94,8 @@ class Rule:
     params: tuple[str, ...] = ()        # parameters the rule depends on (for provisional notes)
     file: str = ""
     line: int | None = None
+    ref_kind: Literal["metric", "benchmark", "target"] | None = None
+    applies_if: tuple[str, float | bool] | None = None   # (metric, value): otherwise not applicable
 
     def in_force(self, on: dt.date) -> bool:
         if self.valid_from and on < self.valid_from:
@@ -100,6 +112,30 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Tranche:
+    id: str
+    title: Text
+    share_pct: float
+    due_when: Literal["approved", "decision_met"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: Literal["all_pass", "share_met"]
+    text: Text
+    blocking_categories: tuple[str, ...] = ()   # empty: every category decides
+    required_categories: tuple[str, ...] = ()
+    counted_categories: tuple[str, ...] = ()
+    share_pct: float | None = None
+    verdict_labels: dict[str, Text] = field(default_factory=dict)
+    tranches: tuple[Tranche, ...] = ()
+    refund_after_years: int | None = None
+    refund_progress_pct: float | None = None
+    refund_title: Text | None = None
+    params: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RulePack:
     id: str
     title: Text
@@ -112,11 +148,20 @@ class RulePack:
     parameters: dict[str, Parameter]
     period_years: int | None
     period_params: tuple[str, ...]
-    decision_kind: str
-    decision_text: Text
+    decision: Decision
     rules: tuple[Rule, ...]
     folder: str
     files_sha256: str                    # hash over the pack's files and the catalogue
+    zone_types: tuple[str, ...] = ()
+    work_plan: str | None = None         # which dossier work plan declares this program's targets
+
+    @property
+    def decision_kind(self) -> str:
+        return self.decision.kind
+
+    @property
+    def decision_text(self) -> Text:
+        return self.decision.text
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -162,7 +207,7 @@ class Input:
 @dataclass(frozen=True)
 class Fact:
     metric: str
-    value: float | bool | None         # None when missing
+    value: float | bool | dt.date | None   # None when missing
     unit: str
     method: Literal["reported", "derived", "extracted", "missing"]
     year: int | None = None
@@ -194,6 +239,24 @@ class Outcome:
     reason: str | None = None
     warnings: tuple[str, ...] = ()
     levers: tuple = ()                  # remedy.Lever: what change in a raw quantity closes the gap
+    target: Target | None = None        # declared-target rules: the zone's own target
+    progress_pct: float | None = None   # declared-target rules: share of the planned change achieved
+
+
+@dataclass(frozen=True)
+class Target:
+    """A quantitative target a zone declares in its work plan, resolved to a value in the metric's unit."""
+    metric: str
+    direction: Literal["higher", "lower"]
+    base_year: int
+    base_value: float | None
+    target_year: int
+    value: float | None                 # None when it cannot be resolved (reason says why)
+    declared: str                       # as written: "2.0e-05 tce/RMB (-20 %)"
+    pointer: str
+    reason: str | None = None
+    base_fact: Fact | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,6 +269,7 @@ class ProgramResult:
     blocking: tuple[str, ...]
     provisional: tuple[Parameter, ...] = field(default=())
     reference_year: int | None = None
+    detail: dict = field(default_factory=dict)   # decision figures: share met, tranches, refund
 
     def counts(self) -> dict[str, int]:
         c = {"pass": 0, "fail": 0, "missing": 0, "not_applicable": 0}

@@ -2,11 +2,24 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from . import __version__
-from .model import OP_SYMBOL, Fact, Outcome, ProgramResult
+from .model import OP_SYMBOL, Fact, Outcome, ProgramResult, Target
 
 RESULT_SCHEMA_VERSION = "1.0"
+
+
+def _json(v):
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+def _target(t: Target | None) -> dict | None:
+    if t is None:
+        return None
+    return {"direction": t.direction, "base_year": t.base_year, "base_value": t.base_value,
+            "target_year": t.target_year, "value": t.value, "declared": t.declared, "pointer": t.pointer,
+            "reason": t.reason, "base": _fact(t.base_fact)}
 
 
 def _fact(f: Fact | None) -> dict | None:
@@ -15,12 +28,12 @@ def _fact(f: Fact | None) -> dict | None:
     return {
         "metric": f.metric,
         "method": f.method,
-        "value": f.value,
+        "value": _json(f.value),
         "unit": f.unit,
         "year": f.year,
         "period": list(f.period) if f.period else None,
         "formula": f.formula,
-        "inputs": [{"name": i.name, "pointer": i.pointer, "value": i.value, "unit": i.unit, "source": i.source}
+        "inputs": [{"name": i.name, "pointer": i.pointer, "value": _json(i.value), "unit": i.unit, "source": i.source}
                    for i in f.inputs],
         "reason": f.reason,
     }
@@ -28,7 +41,8 @@ def _fact(f: Fact | None) -> dict | None:
 
 def _outcome(o: Outcome, result: ProgramResult) -> dict:
     rule = result.pack.rule(o.rule_id)
-    comparison = {"op": o.op, "symbol": OP_SYMBOL[o.op], "threshold": o.threshold}
+    comparison = {"op": o.op, "symbol": OP_SYMBOL.get(o.op, o.op), "threshold": _json(o.threshold),
+                  "kind": rule.ref_kind or "fixed"}
     if rule.ref_metric:
         comparison["metric"] = rule.ref_metric
     return {
@@ -38,7 +52,7 @@ def _outcome(o: Outcome, result: ProgramResult) -> dict:
         "impact": rule.impact,
         "metric": rule.metric,
         "status": o.status,
-        "value": o.value,
+        "value": _json(o.value),
         "unit": o.unit,
         "comparison": comparison,
         "gap": o.gap,
@@ -53,6 +67,9 @@ def _outcome(o: Outcome, result: ProgramResult) -> dict:
                      "until": rule.valid_until.isoformat() if rule.valid_until else None},
         "provenance": _fact(o.fact),
         "reference": _fact(o.ref_fact),
+        "target": _target(o.target),
+        "progress_pct": o.progress_pct,
+        "applies_if": {"metric": rule.applies_if[0], "eq": rule.applies_if[1]} if rule.applies_if else None,
     }
 
 
@@ -66,7 +83,9 @@ def program_document(r: ProgramResult) -> dict:
         "rules_sha256": p.files_sha256,
         "as_of": r.as_of.isoformat(),
         "verdict": r.verdict,
-        "decision": {"kind": p.decision_kind, "en": p.decision_text.en, "zh": p.decision_text.zh},
+        "decision": {"kind": p.decision.kind, "en": p.decision.text.en, "zh": p.decision.text.zh,
+                     "labels": {k: {"en": v.en, "zh": v.zh} for k, v in p.decision.verdict_labels.items()},
+                     "detail": r.detail},
         "blocking": list(r.blocking),
         "counts": r.counts(),
         "categories": [{"id": c.id, "title": {"en": c.title.en, "zh": c.title.zh}} for c in p.categories],
@@ -76,10 +95,10 @@ def program_document(r: ProgramResult) -> dict:
     }
 
 
-def document(results: list[ProgramResult], evaluator: str) -> dict:
+def document(results: list[ProgramResult], evaluator: str, readiness: dict | None = None) -> dict:
     d = results[0].dossier
     z = d.data["zone"]
-    return {
+    doc = {
         "result_schema": RESULT_SCHEMA_VERSION,
         "engine": {"name": "parkcert", "version": __version__, "evaluator": evaluator},
         "dossier": {
@@ -91,3 +110,14 @@ def document(results: list[ProgramResult], evaluator: str) -> dict:
         },
         "programs": [program_document(r) for r in results],
     }
+    if readiness is not None:
+        doc["readiness"] = _json_tree(readiness)
+    return doc
+
+
+def _json_tree(v):
+    if isinstance(v, dict):
+        return {k: _json_tree(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_json_tree(x) for x in v]
+    return _json(v)

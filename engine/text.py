@@ -18,6 +18,45 @@ def print_document(doc: dict, console: Console) -> None:
                   Text(f"  {z['id']} · {d['file']} · as of {d['as_of']} · data year {d['reference_year']}"))
     for p in doc["programs"]:
         print_program(p, console)
+    if "readiness" in doc:
+        print_readiness(doc["readiness"], console)
+
+
+def verdict_label(p: dict, lang: str = "en") -> str:
+    label = p["decision"]["labels"].get(p["verdict"])
+    return label[lang] if label else fmt.VERDICT_LABEL[lang][p["verdict"]]
+
+
+def print_readiness(r: dict, console: Console) -> None:
+    console.print()
+    table = Table(title="Readiness across programs", title_justify="left", title_style="bold cyan", show_edge=False)
+    for col in ("Program", "Verdict", "Pass", "Fail", "Missing", "N/A", "Blocking"):
+        table.add_column(col, no_wrap=col != "Blocking")
+    for row in r["programs"]:
+        if row["verdict"] == "not_for_zone_type":
+            table.add_row(row["program"], Text("not for this zone type", style="dim"), "", "", "", "", row["reason"])
+            continue
+        c = row["counts"]
+        mark = " ← nearest" if row["program"] == r["nearest"] else ""
+        table.add_row(row["program"] + mark, Text(fmt.VERDICT_LABEL["en"][row["verdict"]], style=VERDICT_STYLE[row["verdict"]]),
+                      str(c["pass"]), str(c["fail"]), str(c["missing"]), str(c["not_applicable"]),
+                      ", ".join(row["blocking"][:8]) + (" …" if len(row["blocking"]) > 8 else ""))
+    console.print(table)
+    console.print()
+    programs = [row["program"] for row in r["programs"] if row["verdict"] != "not_for_zone_type"]
+    cw = Table(title="Crosswalk (IISD 2015, Tables 3 and 4): which program looks at which metric", title_justify="left",
+               title_style="bold cyan", show_edge=False)
+    cw.add_column("Metric", max_width=44)
+    cw.add_column("Value", justify="right", no_wrap=True)
+    for prog in programs:
+        cw.add_column(prog, no_wrap=True)
+    for cat in r["crosswalk"]:
+        cw.add_row(Text(cat["title"]["en"], style="bold"), *[""] * (1 + len(programs)))
+        for m in cat["metrics"]:
+            value = "—" if m["value"] is None else f"{fmt.number(m['value'])} {fmt.unit(m['unit'])}".strip()
+            cw.add_row("  " + m["title"]["en"], value,
+                       *[", ".join(m["programs"].get(prog, [])) for prog in programs])
+    console.print(cw)
 
 
 def print_program(p: dict, console: Console) -> None:
@@ -25,6 +64,7 @@ def print_program(p: dict, console: Console) -> None:
     console.print(Text(f"{p['title']['en']} — {p['standard']} (pack {p['pack_version']})", style="bold"))
     titles = {c["id"]: c["title"]["en"] for c in p["categories"]}
     notes = []
+    no_target = []
     for cat in p["categories"]:
         rows = [o for o in p["outcomes"] if o["category"] == cat["id"]]
         if not rows:
@@ -35,7 +75,7 @@ def print_program(p: dict, console: Console) -> None:
         table.add_column("Indicator", max_width=46)
         table.add_column("Value", justify="right", no_wrap=True)
         table.add_column("Unit", no_wrap=True)
-        table.add_column("Required", no_wrap=True)
+        table.add_column("Required", no_wrap=True, max_width=24)
         table.add_column("Status", no_wrap=True)
         table.add_column("Gap", no_wrap=True)
         for o in rows:
@@ -43,8 +83,15 @@ def print_program(p: dict, console: Console) -> None:
             table.add_row(o["rule_id"], o["title"]["en"], fmt.number(o["value"]) + mark, fmt.unit(o["unit"]),
                           fmt.requirement(o["comparison"]), Text(fmt.STATUS_LABEL["en"][o["status"]], style=STYLE[o["status"]]),
                           fmt.gap(o))
-            if o["status"] in ("missing", "not_applicable") and o["reason"]:
+            if o["status"] == "not_applicable" and o["comparison"]["kind"] == "target" and not o["target"]:
+                no_target.append(o["rule_id"])
+            elif o["status"] in ("missing", "not_applicable") and o["reason"]:
                 notes.append(f"{o['rule_id']} {o['status'].replace('_', ' ')}: {o['reason']}")
+            if o.get("target") and o["target"]["value"] is not None:
+                t = o["target"]
+                prog = f", progress {o['progress_pct']:.0f} %" if o.get("progress_pct") is not None else ""
+                notes.append(f"{o['rule_id']} target: {t['declared']} against {t['base_year']} "
+                             f"({'higher' if t['direction'] == 'higher' else 'lower'} is better){prog}")
             for w in o["warnings"]:
                 notes.append(f"{o['rule_id']} warning: {w}")
             for lv in o.get("levers", []):
@@ -54,6 +101,9 @@ def print_program(p: dict, console: Console) -> None:
                              f"(from {fmt.number(lv['current'])} to {fmt.number(lv['target'])})")
         console.print()
         console.print(table)
+    if no_target:
+        notes.append(f"no target declared (not applicable): {', '.join(no_target)}")
+    notes += _decision_notes(p)
     if notes:
         console.print()
         for n in notes:
@@ -63,9 +113,40 @@ def print_program(p: dict, console: Console) -> None:
     c = p["counts"]
     line = Text()
     line.append(f"{p['program']}: ", style="bold")
-    line.append(fmt.VERDICT_LABEL["en"][p["verdict"]], style=VERDICT_STYLE[p["verdict"]])
+    line.append(verdict_label(p), style=VERDICT_STYLE[p["verdict"]])
     line.append(f" — {c['pass']} pass, {c['fail']} fail, {c['missing']} missing, {c['not_applicable']} not applicable")
     if p["blocking"]:
         line.append(f"; blocking: {', '.join(p['blocking'])}")
     console.print()
     console.print(line)
+
+
+def _decision_notes(p: dict) -> list[str]:
+    d = p["decision"]["detail"]
+    out = []
+    if d.get("targets_declared") is not None and "share_met_pct" in d:
+        share = "—" if d["share_met_pct"] is None else f"{d['share_met_pct']:g} %"
+        out.append(f"targets met: {d['targets_met']} of {d['targets_declared']} = {share} "
+                   f"(required ≥ {d['share_required_pct']:g} %); {d['targets_missing']} missing")
+        if d.get("mean_progress_pct") is not None:
+            out.append(f"mean progress towards the declared targets: {d['mean_progress_pct']:g} %")
+    sub = d.get("subsidy")
+    if sub:
+        inv = f", investment {fmt.number(sub['investment'])}" if sub.get("investment") else ""
+        out.append(f"subsidy approved {fmt.number(sub['approved'])} {sub['unit']} on {sub['approval_date']}{inv}; "
+                   f"received {fmt.number(sub['received'])}")
+        for t in sub["tranches"]:
+            out.append(f"  {t['title']['en']}: {fmt.number(t['amount'])} {sub['unit']} — "
+                       f"{'DUE' if t['due'] else 'not due'} ({t['condition']})")
+    elif "subsidy" in d:
+        out.append("no subsidy recorded in the work plan")
+    ref = d.get("refund")
+    if ref:
+        if not ref["assessable"]:
+            out.append(f"refund test: not before {ref['review_date']} (three years after approval)")
+        else:
+            prog = "—" if ref["mean_progress_pct"] is None else f"{ref['mean_progress_pct']:g} %"
+            out.append(f"refund test on {ref['review_date']}: mean progress {prog} against "
+                       f"{ref['progress_required_pct']:g} % — " + (f"REFUND DUE {fmt.number(ref['amount'])}" if ref["due"]
+                                                                   else "substantial progress, no refund"))
+    return out

@@ -83,6 +83,61 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
         if r.get("year") is not None and r["year"] > as_of.year:
             bad(["reported", name, "year"], f"year {r['year']} is after the assessment date {as_of}")
 
+    for name, b in (data.get("benchmarks") or {}).items():
+        m = cat.metrics.get(name)
+        if m is None:
+            bad(["benchmarks", name], f"unknown metric {name!r}")
+        elif not m.numeric:
+            bad(["benchmarks", name], f"{name!r} is a {m.unit} value; benchmarks are numbers")
+        else:
+            _unit(bad, ["benchmarks", name, "unit"], b["unit"], m.unit)
+
+    for prog, plan in (data.get("work_plans") or {}).items():
+        where = ["work_plans", prog]
+        if prog not in known_programs:
+            bad(where, f"work plan for an unknown program {prog!r} (known: {', '.join(known_programs)})")
+        for key in ("submitted", "approved"):
+            if plan.get(key) and plan[key] > data["as_of"]:
+                bad(where + [key], f"the work plan is dated {plan[key]}, after the assessment date {as_of}")
+        sub = plan.get("subsidy") or {}
+        if sub.get("approval_date") and sub["approval_date"] > data["as_of"]:
+            bad(where + ["subsidy", "approval_date"], f"approval dated {sub['approval_date']}, after the assessment date {as_of}")
+        for key in ("approved", "investment"):
+            if key in sub:
+                _unit(bad, where + ["subsidy", key, "unit"], sub[key]["unit"], "RMB")
+        for i, r in enumerate(sub.get("received") or []):
+            _unit(bad, where + ["subsidy", "received", i, "amount", "unit"], r["amount"]["unit"], "RMB")
+        for i, p in enumerate(plan.get("projects") or []):
+            if "investment" in p:
+                _unit(bad, where + ["projects", i, "investment", "unit"], p["investment"]["unit"], "RMB")
+        seen = set()
+        for i, t in enumerate(plan.get("targets") or []):
+            tw = where + ["targets", i]
+            m = cat.metrics.get(t["metric"])
+            if m is None:
+                bad(tw + ["metric"], f"unknown metric {t['metric']!r}")
+                continue
+            if t["metric"] in seen:
+                bad(tw + ["metric"], f"a second target for {t['metric']!r}")
+            seen.add(t["metric"])
+            if not m.numeric:
+                bad(tw + ["metric"], f"{t['metric']!r} is a {m.unit} value; targets are numbers")
+                continue
+            for part in ("base", "target"):
+                if "unit" in t[part]:
+                    _unit(bad, tw + [part, "unit"], t[part]["unit"], m.unit)
+            if t["target"]["year"] < t["base"]["year"]:
+                bad(tw + ["target", "year"], f"target year {t['target']['year']} is before the base year {t['base']['year']}")
+            if "change_pt" in t["target"] and m.unit != "%":
+                bad(tw + ["target", "change_pt"], f"percentage points apply to % indicators; {t['metric']} is in {m.unit!r}")
+            relative = "change_pct" in t["target"] or "change_pt" in t["target"]
+            absolute = "value" in t["target"] or "range" in t["target"]
+            if relative and not absolute and "value" not in t["base"]:
+                missing = _underivable(data, cat, m, t["base"]["year"])
+                if missing:
+                    bad(tw + ["base"], f"a relative target needs a base value: give base.value, or the "
+                                       f"{t['base']['year']} values at {', '.join(missing)}")
+
     elig = data.get("eligibility") or {}
     gdp = elig.get("gdp_growth") or {}
     for key in ("zone", "provincial", "municipal"):
@@ -101,6 +156,25 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
         if ev["date"] > data["as_of"]:
             bad(["eligibility", "incidents", "events", i, "date"], f"event dated {ev['date']} is after the assessment date {as_of}")
     return out
+
+
+def _unit(bad, parts, unit: str, expected: str) -> None:
+    try:
+        units.parse(unit)
+        if not units.compatible(unit, expected):
+            bad(parts, f"expected a unit convertible to {expected!r}, found {unit!r}")
+    except units.UnitError as e:
+        bad(parts, str(e))
+
+
+def _underivable(data: dict, cat: Catalogue, metric, year: int) -> list[str]:
+    """Pointers of the base-year values a metric's formula would need and the dossier lacks."""
+    if not metric.formula or metric.uses_period:
+        return [f"/work_plans/.../base/value ({metric.name} is not derivable from yearly series)"]
+    from .formula import parse_formula
+    series = data.get("series") or {}
+    return [f"/series/{q}/values/{year}" for q in parse_formula(metric.formula, cat.quantities).names
+            if str(year) not in (series.get(q) or {}).get("values", {})]
 
 
 def load_dossier(path: Path, cat: Catalogue, known_programs: list[str], today: dt.date | None = None,
