@@ -16,6 +16,7 @@ from .evaluate import check as check_programs
 from .evaluate import evaluator as make_evaluator
 from .model import OP_SYMBOL
 from .problems import InputError, Problem
+from .readiness import readiness
 from .result import document
 from .validate import load_dossier
 
@@ -96,9 +97,10 @@ def check(dossiers, programs, as_of, fmt, engine, output):
     ev = make_evaluator(engine)
     docs = []
     for d in loaded:
-        chosen = [packs[p] for p in (programs and sorted(packs) or d.programs)]
+        chosen, skipped = _programs_for(d, programs, packs)
         results = check_programs(d, chosen, cat, as_of=day, engine=ev)
-        docs.append(document(results, ev.name))
+        ready = readiness(results, skipped, cat, d.data["zone"]["type"]) if len(chosen) + len(skipped) > 1 else None
+        docs.append(document(results, ev.name, ready))
     all_ok = all(p["verdict"] == "certifiable" for doc in docs for p in doc["programs"])
     if fmt == "json":
         out = json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2) + "\n"
@@ -118,6 +120,18 @@ def check(dossiers, programs, as_of, fmt, engine, output):
     sys.exit(EXIT_OK if all_ok else EXIT_NOT_CERTIFIABLE)
 
 
+def _programs_for(dossier, programs, packs):
+    """The packs to check a dossier against; with `all`, packs made for other zone types are skipped."""
+    if not programs:
+        return [packs[p] for p in dossier.programs], []
+    chosen = [packs[p] for p in sorted(packs)]
+    if "all" not in programs:
+        return chosen, []
+    zone_type = dossier.data["zone"]["type"]
+    fits = [p for p in chosen if not p.zone_types or zone_type in p.zone_types]
+    return fits, [p for p in chosen if p not in fits]
+
+
 @main.command()
 @click.argument("dossiers", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(dossiers):
@@ -132,6 +146,18 @@ def rules():
     """List, show and test the rule packs."""
 
 
+def _requirement(r) -> str:
+    if r.ref_kind == "target":
+        return "meets the target the zone declares in its work plan"
+    sym = OP_SYMBOL[r.op]
+    if r.ref_kind == "benchmark":
+        return f"{sym} the benchmark the zone declares (/benchmarks/{r.metric})"
+    if r.ref_kind == "metric":
+        return f"{sym} {r.ref_metric}"
+    value = r.threshold.isoformat() if hasattr(r.threshold, "isoformat") else fmt.number(r.threshold)
+    return f"{sym} {value} {fmt.unit(r.unit)}".rstrip()
+
+
 @rules.command("list")
 def rules_list():
     """Every pack and its rules."""
@@ -142,8 +168,7 @@ def rules_list():
     for p in packs:
         click.echo(f"{p.id}  {p.title.en} — {p.standard} (v{p.version}, {len(p.rules)} rules)")
         for r in p.rules:
-            req = f"{OP_SYMBOL[r.op]} {r.ref_metric or fmt.number(r.threshold)} {fmt.unit(r.unit)}".rstrip()
-            click.echo(f"  {r.id:<12} {r.title.en}  [{r.metric} {req}; {r.clause}]")
+            click.echo(f"  {r.id:<12} {r.title.en}  [{r.metric} {_requirement(r)}; {r.clause}]")
 
 
 @rules.command("show")
@@ -168,10 +193,10 @@ def rules_show(rule_or_program):
             if r.id == rule_or_program:
                 m = cat.metrics[r.metric]
                 how = m.formula or ("reported" if m.reported_only else f"read from {m.extract['pointer']}")
-                thr = f"metric {r.ref_metric}" if r.ref_metric else fmt.number(r.threshold)
+                applies = f"\n  applies:   only when {r.applies_if[0]} = {r.applies_if[1]}" if r.applies_if else ""
                 click.echo(f"{r.id}  {r.title.en} / {r.title.zh}\n"
                            f"  program:   {p.id}\n  metric:    {r.metric} ({m.title.en}) = {how}\n"
-                           f"  check:     {r.metric} {OP_SYMBOL[r.op]} {thr} {fmt.unit(r.unit)}\n"
+                           f"  check:     {r.metric} {_requirement(r)}{applies}\n"
                            f"  clause:    {r.clause}\n  source:    {r.source}\n  rationale: {r.rationale}\n"
                            f"  in force:  {r.valid_from or 'always'} – {r.valid_until or 'open'}"
                            f"{' (exclusive)' if r.valid_until else ''}\n"

@@ -34,7 +34,7 @@ def number(v, lang: str = "en") -> str:
 
 
 def unit(u: str | None) -> str:
-    if u in (None, "1", "bool"):
+    if u in (None, "1", "bool", "date"):
         return ""
     return u
 
