@@ -58,7 +58,8 @@ def _not_in_force(rule: Rule) -> str:
 
 
 def outcome(rule: Rule, fired: str | None, fact: Fact, ref: Fact | None, in_force: bool,
-            target: Target | None = None, applies: tuple[bool | None, str] = (True, "")) -> Outcome:
+            target: Target | None = None, applies: tuple[bool | None, str] = (True, ""),
+            data_year: int | None = None) -> Outcome:
     op = rule.op
     threshold = ref.value if ref is not None else rule.threshold
     if rule.ref_kind == "target" and target is not None:
@@ -83,6 +84,12 @@ def outcome(rule: Rule, fired: str | None, fact: Fact, ref: Fact | None, in_forc
         if f is not None and not f.present:
             name = "benchmark" if f is ref and rule.ref_kind == "benchmark" else f.metric
             return Outcome(status="missing", reason=f"{name}: {f.reason}", **common)
+    if target is not None and data_year is not None and target.target_year > data_year:
+        # a milestone not yet due is not judged; the progress so far is still shown
+        progress = _progress(target, as_number(fact.value))
+        so_far = f" (progress so far {progress:.0f} %)" if progress is not None else ""
+        return Outcome(status="not_applicable", progress_pct=progress,
+                       reason=f"target due in {target.target_year}; the data year is {data_year}{so_far}", **common)
     if fired is None:
         raise EngineError(f"rule {rule.id}: no outcome fired although {rule.metric} has a value")
     gap = pct = progress = None
@@ -136,7 +143,7 @@ def evaluate_program(pack: RulePack, deriver: Deriver, engine=None) -> ProgramRe
     outcomes = tuple(
         outcome(r, fired.get(r.id), facts[r.metric],
                 facts[r.ref_metric] if r.ref_kind == "metric" else refs.get(r.id),
-                r.in_force(as_of), targets.get(r.id), _applies(r, deriver))
+                r.in_force(as_of), targets.get(r.id), _applies(r, deriver), deriver.reference_year)
         for r in pack.rules)
     plan = (deriver.dossier.data.get("work_plans") or {}).get(pack.work_plan or "") or {}
     verdict, blocking, detail = decide(pack, outcomes, plan, as_of)
