@@ -90,15 +90,21 @@ def main():
 @click.option("--engine", type=click.Choice(["durable", "python"]), default=None,
               help="Rule engine: durable_rules (default) or the plain-Python reference evaluator.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result here instead of stdout.")
-def check(dossiers, programs, as_of, fmt, engine, output):
+@click.option("--review", "review_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Expert panel review (YAML or JSON) to apply; repeatable, one per program.")
+def check(dossiers, programs, as_of, fmt, engine, output, review_files):
     """Check dossiers against their programs. Exit 0: all certifiable; 1: any not (or incomplete); 2: bad input."""
     day = _date(as_of, "--as-of")
     cat, loaded, packs = _load(dossiers, programs)
+    reviews = _reviews(review_files, loaded)
     ev = make_evaluator(engine)
     docs = []
     for d in loaded:
         chosen, skipped = _programs_for(d, programs, packs)
-        results = check_programs(d, chosen, cat, as_of=day, engine=ev)
+        try:
+            results = check_programs(d, chosen, cat, as_of=day, engine=ev, reviews=reviews)
+        except InputError as e:
+            _fail(e.problems)
         ready = readiness(results, skipped, cat, d.data["zone"]["type"]) if len(chosen) + len(skipped) > 1 else None
         docs.append(document(results, ev.name, ready))
     all_ok = all(p["verdict"] == "certifiable" for doc in docs for p in doc["programs"])
@@ -118,6 +124,24 @@ def check(dossiers, programs, as_of, fmt, engine, output):
         if output:
             write_text(Path(output), buffer.getvalue())
     sys.exit(EXIT_OK if all_ok else EXIT_NOT_CERTIFIABLE)
+
+
+def _reviews(files, dossiers) -> list:
+    """Panel reviews apply to one dossier at a time."""
+    if not files:
+        return []
+    from .review import load_review
+    if len(dossiers) != 1:
+        _fail([Problem("--review", "", "a review applies to one dossier: give exactly one DOSSIER with --review")])
+    problems, reviews = [], []
+    for f in files:
+        try:
+            reviews.append(load_review(Path(f)))
+        except InputError as e:
+            problems += e.problems
+    if problems:
+        _fail(problems)
+    return reviews
 
 
 def _programs_for(dossier, programs, packs):
@@ -349,6 +373,32 @@ def verify(pdf, engine):
             if a != b:
                 click.echo(f"    {rid}: {a} → {b}")
     sys.exit(EXIT_OK if held else EXIT_NOT_CERTIFIABLE)
+
+
+@main.group("review")
+def review_group():
+    """Expert panel reviews of rule outcomes."""
+
+
+@review_group.command("init")
+@click.argument("dossier", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The review file to write.")
+@click.option("--program", "program", metavar="ID", default=None,
+              help="Program to review (default: the first the dossier applies for).")
+@click.option("--as-of", "as_of", metavar="DATE")
+@click.option("--force", is_flag=True, help="Overwrite an existing review file.")
+def review_init(dossier, output, program, as_of, force):
+    """Write a review skeleton: every outcome listed as `confirm`, the engine's value and threshold in comments."""
+    from .review import skeleton
+    day = _date(as_of, "--as-of")
+    cat, loaded, packs = _load([dossier], (program,) if program else ())
+    d = loaded[0]
+    pack = packs[program] if program else packs[d.programs[0]]
+    if Path(output).exists() and not force:
+        _fail([Problem(output, "", "exists already; a panel's review is not overwritten without --force")])
+    doc = document(check_programs(d, [pack], cat, as_of=day, engine=make_evaluator(None)), "durable_rules")
+    write_text(Path(output), skeleton(doc, doc["programs"][0], dossier))
+    click.echo(f"{output}: {len(doc['programs'][0]['outcomes'])} outcomes to review for {pack.id}")
 
 
 def _expand(paths) -> list[str]:

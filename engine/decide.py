@@ -21,7 +21,8 @@ def _category(pack: RulePack, o: Outcome) -> str:
 
 
 def _ids(outcomes, *statuses) -> tuple[str, ...]:
-    return tuple(o.rule_id for o in outcomes if o.status in statuses)
+    """Rules whose deciding status (an override counts as what it overrides to) is one of `statuses`."""
+    return tuple(o.rule_id for o in outcomes if o.effective in statuses)
 
 
 def _all_pass(pack: RulePack, outcomes, plan: dict, as_of: dt.date):
@@ -44,7 +45,8 @@ def _money(m: dict | None) -> float | None:
 def _share_met(pack: RulePack, outcomes, plan: dict, as_of: dt.date):
     d = pack.decision
     required = [o for o in outcomes if _category(pack, o) in d.required_categories]
-    counted = [o for o in outcomes if _category(pack, o) in d.counted_categories and o.status != "not_applicable"]
+    counted = [o for o in outcomes if _category(pack, o) in d.counted_categories
+               and o.effective not in ("not_applicable", "waived")]
     met, missing = _ids(counted, "pass"), _ids(counted, "missing")
     n = len(counted)
     share = round(len(met) / n * 100, 2) if n else None

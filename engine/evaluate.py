@@ -10,7 +10,9 @@ from .derive import Deriver
 from .durable_adapter import DurableEvaluator, EngineError
 from .model import Fact, Outcome, ProgramResult, Rule, RulePack, Target
 from .oracle import PythonEvaluator
+from .problems import InputError, Problem
 from .remedy import levers
+from . import review as panel
 
 EVALUATORS = {"durable": DurableEvaluator, "python": PythonEvaluator}
 
@@ -117,7 +119,7 @@ def _applies(rule: Rule, deriver: Deriver) -> tuple[bool | None, str]:
     return True, ""
 
 
-def evaluate_program(pack: RulePack, deriver: Deriver, engine=None) -> ProgramResult:
+def evaluate_program(pack: RulePack, deriver: Deriver, engine=None, review=None) -> ProgramResult:
     engine = engine or evaluator()
     cp = compiled(pack)
     as_of = deriver.as_of
@@ -145,6 +147,11 @@ def evaluate_program(pack: RulePack, deriver: Deriver, engine=None) -> ProgramRe
                 facts[r.ref_metric] if r.ref_kind == "metric" else refs.get(r.id),
                 r.in_force(as_of), targets.get(r.id), _applies(r, deriver), deriver.reference_year)
         for r in pack.rules)
+    review_meta = None
+    if review is not None:
+        panel.check_against(review, pack, deriver.dossier.sha256, outcomes)
+        outcomes = panel.apply(outcomes, review, as_of)
+        review_meta = panel.meta(review, pack)
     plan = (deriver.dossier.data.get("work_plans") or {}).get(pack.work_plan or "") or {}
     verdict, blocking, detail = decide(pack, outcomes, plan, as_of)
     used = {p for r in pack.rules for p in r.params} | set(pack.decision.params)
@@ -153,10 +160,19 @@ def evaluate_program(pack: RulePack, deriver: Deriver, engine=None) -> ProgramRe
     provisional = tuple(p for n, p in pack.parameters.items() if n in used and p.provisional)
     return ProgramResult(pack=pack, dossier=deriver.dossier, as_of=as_of, outcomes=outcomes, verdict=verdict,
                          blocking=blocking, provisional=provisional, reference_year=deriver.reference_year,
-                         detail=detail)
+                         detail=detail, review=review_meta)
 
 
-def check(dossier, packs: list[RulePack], catalogue, as_of: dt.date | None = None, engine=None) -> list[ProgramResult]:
-    """Every requested program for one dossier; metrics shared by programs are derived once."""
+def check(dossier, packs: list[RulePack], catalogue, as_of: dt.date | None = None, engine=None,
+          reviews=()) -> list[ProgramResult]:
+    """Every requested program for one dossier; metrics shared by programs are derived once.
+
+    `reviews`: panel reviews (engine.review.Review); each applies to the program it names.
+    """
     deriver = Deriver(dossier, catalogue, as_of or dossier.as_of)
-    return [evaluate_program(p, deriver, engine) for p in packs]
+    by_program = {r.program: r for r in reviews}
+    unknown = [r for r in reviews if r.program not in {p.id for p in packs}]
+    if unknown:
+        raise InputError([Problem(r.file, "/program", f"the review is for {r.program!r}, which is not being checked "
+                                  f"({', '.join(p.id for p in packs)})") for r in unknown])
+    return [evaluate_program(p, deriver, engine, by_program.get(p.id)) for p in packs]

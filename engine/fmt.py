@@ -2,9 +2,21 @@
 from __future__ import annotations
 
 STATUS_LABEL = {
-    "en": {"pass": "pass", "fail": "FAIL", "missing": "missing", "not_applicable": "n/a"},
-    "zh": {"pass": "达标", "fail": "未达标", "missing": "缺数据", "not_applicable": "不适用"},
+    "en": {"pass": "pass", "fail": "FAIL", "missing": "missing", "not_applicable": "n/a", "waived": "WAIVED",
+           "overridden": "OVERRIDDEN"},
+    "zh": {"pass": "达标", "fail": "未达标", "missing": "缺数据", "not_applicable": "不适用", "waived": "豁免",
+           "overridden": "改判"},
 }
+
+
+def status(o: dict, lang: str = "en") -> str:
+    """A status as shown to people: a panel's override names both outcomes, never a plain pass."""
+    label = STATUS_LABEL[lang][o["status"]]
+    if o["status"] == "overridden":
+        return f"{label} → {STATUS_LABEL[lang][o['review']['override_to']]}"
+    if o.get("review") and o["review"]["expired"]:
+        return f"{label} (waiver expired)" if lang == "en" else f"{label}（豁免已过期）"
+    return label
 VERDICT_LABEL = {
     "en": {"certifiable": "CERTIFIABLE", "not_certifiable": "NOT CERTIFIABLE", "incomplete": "INCOMPLETE"},
     "zh": {"certifiable": "符合认证条件", "not_certifiable": "不符合认证条件", "incomplete": "数据不全"},

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import schema, units
 from .formula import FormulaError, parse_formula
-from .model import Catalogue, Category, Decision, Metric, Parameter, Quantity, Rule, RulePack, Text, Tranche
+from .model import Catalogue, Category, Decision, GradeBand, Grading, Metric, Parameter, Quantity, Rule, RulePack, Text, Tranche
 from .paths import RULES
 from .problems import InputError, Problem, pointer
 from .yamlfile import YamlDoc, read
@@ -248,7 +248,16 @@ def pack(program: str, root: Path = RULES) -> RulePack:
                     categories=categories, parameters=params, period_years=period,
                     period_params=tuple(period_params), decision=decision, rules=tuple(rules),
                     folder=_shown(folder), files_sha256=hasher.hexdigest(),
-                    zone_types=tuple(h.get("zone_types") or ()), work_plan=h.get("work_plan"))
+                    zone_types=tuple(h.get("zone_types") or ()), work_plan=h.get("work_plan"),
+                    grading=_grading(h.get("grading")))
+
+
+def _grading(g: dict | None) -> Grading | None:
+    if not g:
+        return None
+    bands = sorted((GradeBand(b["grade"], float(b["min_score"]), _text(b["title"])) for b in g["bands"]),
+                   key=lambda b: -b.min_score)
+    return Grading(tuple(bands), " ".join(g["note"].split()), bool(g.get("provisional")))
 
 
 def _decision(d: dict, params: dict[str, Parameter], cat_ids: set[str], doc: YamlDoc, problems: list) -> Decision:

@@ -5,7 +5,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Status = Literal["pass", "fail", "missing", "not_applicable"]
+Status = Literal["pass", "fail", "missing", "not_applicable", "waived", "overridden"]
+STATUSES = ("pass", "fail", "missing", "not_applicable", "waived", "overridden")
 Op = Literal["ge", "gt", "le", "lt", "eq"]
 OP_SYMBOL = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "eq": "="}
 
@@ -136,6 +137,26 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class GradeBand:
+    grade: str
+    min_score: float
+    title: Text
+
+
+@dataclass(frozen=True)
+class Grading:
+    bands: tuple[GradeBand, ...]      # highest first
+    note: str
+    provisional: bool
+
+    def grade(self, score: float) -> GradeBand:
+        for band in self.bands:
+            if score >= band.min_score:
+                return band
+        return self.bands[-1]
+
+
+@dataclass(frozen=True)
 class RulePack:
     id: str
     title: Text
@@ -154,6 +175,7 @@ class RulePack:
     files_sha256: str                    # hash over the pack's files and the catalogue
     zone_types: tuple[str, ...] = ()
     work_plan: str | None = None         # which dossier work plan declares this program's targets
+    grading: Grading | None = None
 
     @property
     def decision_kind(self) -> str:
@@ -241,6 +263,28 @@ class Outcome:
     levers: tuple = ()                  # remedy.Lever: what change in a raw quantity closes the gap
     target: Target | None = None        # declared-target rules: the zone's own target
     progress_pct: float | None = None   # declared-target rules: share of the planned change achieved
+    engine_status: Status | None = None # what the engine found, when a panel review changed the status
+    review: ReviewDecision | None = None
+
+    @property
+    def effective(self) -> str:
+        """The status that decides: an override counts as what it overrides to."""
+        return self.review.override_to if self.status == "overridden" else self.status
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    rule_id: str
+    decision: Literal["confirm", "override", "waive", "not_applicable"]
+    override_to: Literal["pass", "fail"] | None = None
+    justification: str | None = None
+    reviewer: str | None = None
+    approver: str | None = None
+    date: dt.date | None = None
+    expires: dt.date | None = None
+    expired: bool = False               # a waiver past its expiry no longer applies
+    risk: str | None = None
+    comments: str | None = None
 
 
 @dataclass(frozen=True)
@@ -271,8 +315,10 @@ class ProgramResult:
     reference_year: int | None = None
     detail: dict = field(default_factory=dict)   # decision figures: share met, tranches, refund
 
+    review: dict | None = None          # panel, meeting date, recommendation, grade
+
     def counts(self) -> dict[str, int]:
-        c = {"pass": 0, "fail": 0, "missing": 0, "not_applicable": 0}
+        c = dict.fromkeys(STATUSES, 0)
         for o in self.outcomes:
             c[o.status] += 1
         return c

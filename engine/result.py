@@ -70,7 +70,18 @@ def _outcome(o: Outcome, result: ProgramResult) -> dict:
         "target": _target(o.target),
         "progress_pct": o.progress_pct,
         "applies_if": {"metric": rule.applies_if[0], "eq": rule.applies_if[1]} if rule.applies_if else None,
+        "engine_status": o.engine_status or o.status,
+        "review": _review(o),
     }
+
+
+def _review(o: Outcome) -> dict | None:
+    d = o.review
+    if d is None:
+        return None
+    return {"decision": d.decision, "override_to": d.override_to, "justification": d.justification,
+            "reviewer": d.reviewer, "approver": d.approver, "date": _json(d.date), "expires": _json(d.expires),
+            "expired": d.expired, "risk": d.risk, "comments": d.comments}
 
 
 def program_document(r: ProgramResult) -> dict:
@@ -92,6 +103,7 @@ def program_document(r: ProgramResult) -> dict:
         "provisional": [{"name": x.name, "value": x.value, "unit": x.unit, "note": " ".join(x.note.split())}
                         for x in r.provisional],
         "outcomes": [_outcome(o, r) for o in r.outcomes],
+        "review": r.review,
     }
 
 

@@ -7,7 +7,8 @@ from rich.text import Text
 
 from . import fmt
 
-STYLE = {"pass": "green", "fail": "bold red", "missing": "yellow", "not_applicable": "dim"}
+STYLE = {"pass": "green", "fail": "bold red", "missing": "yellow", "not_applicable": "dim", "waived": "magenta",
+         "overridden": "magenta"}
 VERDICT_STYLE = {"certifiable": "bold green", "not_certifiable": "bold red", "incomplete": "bold yellow"}
 
 
@@ -81,8 +82,16 @@ def print_program(p: dict, console: Console) -> None:
         for o in rows:
             mark = "*" if o["warnings"] else ""
             table.add_row(o["rule_id"], o["title"]["en"], fmt.number(o["value"]) + mark, fmt.unit(o["unit"]),
-                          fmt.requirement(o["comparison"]), Text(fmt.STATUS_LABEL["en"][o["status"]], style=STYLE[o["status"]]),
+                          fmt.requirement(o["comparison"]), Text(fmt.status(o), style=STYLE[o["status"]]),
                           fmt.gap(o))
+            rv = o.get("review")
+            if rv and rv["decision"] != "confirm":
+                what = {"override": f"overridden to {rv['override_to']}", "waive": f"waived until {rv['expires']}",
+                        "not_applicable": "declared not applicable"}[rv["decision"]]
+                if rv["expired"]:
+                    what = f"waiver expired on {rv['expires']}: the engine's outcome applies"
+                notes.append(f"{o['rule_id']} panel: {what} (engine: {o['engine_status']}) — {rv['justification']} "
+                             f"[{rv['reviewer']}, approved by {rv['approver']}, {rv['date']}]")
             if o["status"] == "not_applicable" and o["comparison"]["kind"] == "target" and not o["target"]:
                 no_target.append(o["rule_id"])
             elif o["status"] in ("missing", "not_applicable") and o["reason"]:
@@ -110,11 +119,25 @@ def print_program(p: dict, console: Console) -> None:
             console.print(Text("  " + n, style="dim" if " warning" not in n else "yellow"))
     for prov in p["provisional"]:
         console.print(Text(f"  provisional parameter {prov['name']} = {prov['value']}: {prov['note']}", style="magenta"))
+    if p.get("review"):
+        rv = p["review"]
+        console.print(Text(f"  reviewed by the panel on {rv['meeting_date']} ({rv['file']})", style="magenta"))
+        if rv.get("recommendation"):
+            console.print(Text(f"  panel recommendation: {rv['recommendation']['decision']}"
+                               + (f" — {rv['recommendation']['text']}" if rv["recommendation"].get("text") else ""),
+                               style="magenta"))
+        if rv.get("grade"):
+            g = rv["grade"]
+            console.print(Text(f"  periodic evaluation: score {g['score']:g} → {g['title']['en']}"
+                               + (" (provisional grade bands: " + g["note"] + ")" if g["provisional"] else ""),
+                               style="magenta"))
     c = p["counts"]
     line = Text()
     line.append(f"{p['program']}: ", style="bold")
     line.append(verdict_label(p), style=VERDICT_STYLE[p["verdict"]])
     line.append(f" — {c['pass']} pass, {c['fail']} fail, {c['missing']} missing, {c['not_applicable']} not applicable")
+    if c.get("waived") or c.get("overridden"):
+        line.append(f", {c['waived']} waived, {c['overridden']} overridden by the panel")
     if p["blocking"]:
         line.append(f"; blocking: {', '.join(p['blocking'])}")
     console.print()
