@@ -32,7 +32,7 @@ def _setup() -> None:
     for weight in ("Regular", "Bold"):
         font_manager.fontManager.addfont(str(REPORTS / "fonts" / f"ParkCertSansSC-{weight}.otf"))
     plt.rcParams.update({
-        "font.family": FAMILY, "font.size": 8, "svg.hashsalt": "parkcert", "svg.fonttype": "path",
+        "font.family": FAMILY, "font.size": 8, "svg.hashsalt": "parkcert", "svg.fonttype": "none",
         "axes.edgecolor": "#888888", "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
         "axes.spines.top": False, "axes.spines.right": False, "axes.unicode_minus": True,
     })
@@ -41,7 +41,7 @@ def _setup() -> None:
 
 def _svg(fig) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.04)
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})   # one draw: margins are fixed
     plt.close(fig)
     return buf.getvalue().decode("utf-8")
 
@@ -67,11 +67,13 @@ def category_chart(items: list[dict], labels: dict) -> str | None:
         shown = [min(max(r, lo_clip), hi_clip) for r in ratios]
         left = min(0.0, *shown)
         right = max(130.0, *shown) * 1.28 + 5
-        fig, ax = plt.subplots(figsize=(6.4, 0.21 * len(rows) + 0.55))
+        width, height = 6.9, 0.21 * len(rows) + 0.62
+        fig, ax = plt.subplots(figsize=(width, height))
+        fig.subplots_adjust(left=0.95 / width, right=1 - 0.1 / width, bottom=0.4 / height, top=1 - 0.18 / height)
         ys = list(range(len(rows)))[::-1]
         for y, i, r, s in zip(ys, rows, ratios, shown, strict=True):
             ax.barh(y, s, height=0.66, color=COLOUR.get(i["status"], "#9e9e9e"), edgecolor="none", zorder=2)
-            ax.text(max(s, 0) + (right - left) * 0.01, y, i["annotation"] + ("  »" if r != s else ""),
+            ax.text(max(s, 100) + (right - left) * 0.012, y, i["annotation"] + ("  »" if r != s else ""),
                     va="center", ha="left", fontsize=7, color=INK, zorder=3)
         ax.axvline(100, color=INK, linewidth=0.9, linestyle=(0, (4, 2)), zorder=4)
         ax.text(100, len(rows) - 0.35, labels["chart_threshold"], ha="center", va="bottom", fontsize=7, color=INK)
@@ -101,7 +103,10 @@ def trend_chart(series: dict, titles: dict, reference_year: int | None) -> str |
         _setup()
         cols = 3
         rows = math.ceil(len(names) / cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(6.6, 1.55 * rows + 0.1), squeeze=False)
+        width, height = 6.9, 1.62 * rows + 0.1
+        fig, axes = plt.subplots(rows, cols, figsize=(width, height), squeeze=False)
+        fig.subplots_adjust(left=0.62 / width, right=1 - 0.1 / width, bottom=0.25 / height, top=1 - 0.42 / height,
+                            wspace=0.42, hspace=0.36 * 1.62 / 1.2 + 0.3)
         for i, name in enumerate(names):
             ax = axes[i // cols][i % cols]
             pts = _series_points(series[name])
@@ -120,5 +125,4 @@ def trend_chart(series: dict, titles: dict, reference_year: int | None) -> str |
             ax.margins(x=0.08, y=0.18)
         for j in range(len(names), rows * cols):
             axes[j // cols][j % cols].set_visible(False)
-        fig.tight_layout(h_pad=1.2, w_pad=1.0)
         return _svg(fig)

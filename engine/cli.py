@@ -300,7 +300,7 @@ def report(dossier, output, programs, as_of, lang, report_date, engine):
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for w in out.warnings:
         err.print(f"[yellow]warning[/yellow] {w}", markup=True, highlight=False)
-    verdicts = ", ".join(f"{p['program']} {fmt.VERDICT_LABEL['en'][p['verdict']]}" for p in doc["programs"])
+    verdicts = ", ".join(f"{p['program']} {render.verdict_label(p, 'en')}" for p in doc["programs"])
     click.echo(f"{output}: {out.pages} pages, {lang}; {verdicts}")
 
 

@@ -181,10 +181,73 @@ class Row:
     levers: list[str] = field(default_factory=list)
 
 
+def _pct(v) -> str:
+    return "—" if v is None else f"{v:g} %"
+
+
+def target_text(o: dict, lang: str, t: dict) -> str:
+    """A declared target (CTIP-style rules) as one line, with the progress the document gives."""
+    tg = o.get("target")
+    if not tg or tg.get("value") is None:
+        return ""
+    direction = t["direction_higher"] if tg["direction"] == "higher" else t["direction_lower"]
+    text = t["target_line"].format(declared=tg["declared"], base_year=tg["base_year"], direction=direction)
+    if o.get("progress_pct") is not None:
+        text += f", {t['progress']} {o['progress_pct']:.0f} %"
+    return text
+
+
+def verdict_label(p: dict, lang: str) -> str:
+    """The pack's own wording for the verdict when it has one (e.g. CTIP tranches), else the generic label."""
+    label = (p["decision"].get("labels") or {}).get(p["verdict"])
+    return label[lang] if label else fmt.VERDICT_LABEL[lang].get(p["verdict"], p["verdict"])
+
+
+def decision_detail(p: dict, lang: str, t: dict) -> dict:
+    """The decision's own figures (share of targets met, subsidy tranches, refund test), as lines and rows."""
+    d = p["decision"].get("detail") or {}
+    lines, tranches = [], []
+    if d.get("targets_declared") is not None and "share_met_pct" in d:
+        lines.append((t["targets_met"], t["targets_line"].format(
+            met=d["targets_met"], declared=d["targets_declared"], share=_pct(d["share_met_pct"]),
+            required=_pct(d["share_required_pct"]), missing=d["targets_missing"])))
+        if d.get("mean_progress_pct") is not None:
+            lines.append((t["mean_progress"], _pct(d["mean_progress_pct"])))
+    sub = d.get("subsidy")
+    if sub:
+        text = t["subsidy_line"].format(approved=fmt.number(sub["approved"], lang), unit=sub["unit"],
+                                        date=sub["approval_date"], received=fmt.number(sub["received"], lang))
+        if sub.get("investment"):
+            text += f"; {t['investment']} {fmt.number(sub['investment'], lang)} {sub['unit']}"
+        lines.append((t["subsidy"], text))
+        tranches = [{"title": x["title"][lang], "share": _pct(x["share_pct"]),
+                     "amount": f"{fmt.number(x['amount'], lang)} {sub['unit']}", "due": x["due"],
+                     "condition": x["condition"]} for x in sub["tranches"]]
+    elif "subsidy" in d:
+        lines.append((t["subsidy"], t["no_subsidy"]))
+    ref = d.get("refund")
+    if ref:
+        title = ref["title"][lang] if ref.get("title") else t["refund"]
+        if not ref["assessable"]:
+            text = t["refund_not_yet"].format(date=ref["review_date"])
+        else:
+            key = "refund_due" if ref["due"] else "refund_none"
+            text = t[key].format(progress=_pct(ref["mean_progress_pct"]), required=_pct(ref["progress_required_pct"]),
+                                 date=ref["review_date"], amount=fmt.number(ref["amount"], lang),
+                                 unit=(sub or {}).get("unit", ""))
+        lines.append((title, text))
+    return {"lines": lines, "tranches": tranches}
+
+
 def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
     gap, share = gap_text(o, lang, t)
     req, ref = requirement_parts(o["comparison"], lang)
     notes = []
+    if target_text(o, lang, t):
+        notes.append(target_text(o, lang, t))
+    elif (o["comparison"].get("kind") == "target" and o["status"] == "not_applicable" and not o.get("target")
+          and not o["reason"]):
+        notes.append(t["no_target"])
     if o["reason"] and o["status"] in ("missing", "not_applicable", "fail"):
         notes.append(o["reason"])
     notes += [f"{t['warning']}: {w}" for w in o["warnings"]]
@@ -233,7 +296,9 @@ def program_view(p: dict, lang: str, t: dict, titles: dict) -> dict:
     derivations = []
     for r in rows:
         o = r.o
+        target = o.get("target")
         derivations.append({"row": r, "fact": _fact_view(o["provenance"], lang, t),
+                            "target": target, "target_base": _fact_view(target.get("base"), lang, t) if target else None,
                             "reference": _fact_view(o["reference"], lang, t), "source": o["source"],
                             "in_force": o["in_force"]})
     return {
@@ -242,7 +307,8 @@ def program_view(p: dict, lang: str, t: dict, titles: dict) -> dict:
         "title": p["title"][lang],
         "other_title": p["title"]["en" if lang == "zh" else "zh"],
         "verdict": p["verdict"],
-        "verdict_label": fmt.VERDICT_LABEL[lang][p["verdict"]],
+        "verdict_label": verdict_label(p, lang),
+        "detail": decision_detail(p, lang, t),
         "decision": p["decision"][lang],
         "counts": p["counts"],
         "blocking": [by_id[b] for b in p["blocking"] if b in by_id],
