@@ -33,6 +33,13 @@ demo: $(STAMP)
 	@for f in examples/*.json; do for lang in en zh; do \
 	  $(BIN)/parkcert report "$$f" --lang $$lang -o "$(OUT)/$$(basename $$f .json).$$lang.pdf" || exit $$?; \
 	done; done
+	@echo "== one zone against every program: readiness matrix and crosswalk"
+	$(BIN)/parkcert check --program all examples/multi-program-yunxi-2016.json || [ $$? -eq 1 ]
+	@echo "== the expert panel's review of the failing example"
+	$(BIN)/parkcert check examples/failing-donghai-2016.json --review examples/failing-donghai-2016.review.yaml || [ $$? -eq 1 ]
+	@echo "== CTIP subsidies across zones (IISD 2015, Table A1)"
+	$(BIN)/parkcert summary examples/ctip-portfolio --pdf $(OUT)/ctip-portfolio-summary.pdf
+	$(BIN)/parkcert summary examples/ctip-portfolio --format csv -o $(OUT)/ctip-portfolio-summary.csv
 	$(BIN)/parkcert rules test
 	@echo "results and PDF reports written to $(OUT)/"
 
