@@ -187,8 +187,8 @@ class Deriver:
         if reading == "flag":
             return Fact(m.name, bool(node), m.unit, "extracted", inputs=(Input(m.name, ptr, node),))
         if reading == "certificate_valid":
-            inp = Input(m.name, ptr, {k: node.get(k) for k in ("certified", "certificate_no", "issuer", "valid_from", "valid_to")},
-                        source=node.get("source"))
+            shown = ("certified", "certificate_no", "issuer", "valid_from", "valid_to")
+            inp = Input(m.name, ptr, {k: node.get(k) for k in shown}, source=node.get("source"))
             if not node["certified"]:
                 return Fact(m.name, False, m.unit, "extracted", inputs=(inp,), formula="certified")
             valid = dt.date.fromisoformat(node["valid_from"]) <= self.as_of <= dt.date.fromisoformat(node["valid_to"])
@@ -261,8 +261,8 @@ class Deriver:
         if b is None:
             return Fact(metric_name, None, m.unit, "missing", reason=f"no benchmark declared (expected at {ptr})")
         value = significant(units.convert(float(b["value"]), b["unit"], m.unit))
-        return Fact(metric_name, value, m.unit, "extracted", inputs=(Input("benchmark", ptr, b["value"], b["unit"], b["source"]),),
-                    formula=b.get("level", "declared benchmark"))
+        inp = Input("benchmark", ptr, b["value"], b["unit"], b["source"])
+        return Fact(metric_name, value, m.unit, "extracted", inputs=(inp,), formula=b.get("level", "declared benchmark"))
 
     def declared_target(self, work_plan: str | None, metric_name: str) -> Target | None:
         plan = (self.dossier.data.get("work_plans") or {}).get(work_plan or "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from . import review as panel
 from .compile import CompiledPack, as_number, benchmark_attribute, compile_pack, target_attribute
 from .decide import decide
 from .derive import Deriver
@@ -12,7 +13,6 @@ from .model import Fact, Outcome, ProgramResult, Rule, RulePack, Target
 from .oracle import PythonEvaluator
 from .problems import InputError, Problem
 from .remedy import levers
-from . import review as panel
 
 EVALUATORS = {"durable": DurableEvaluator, "python": PythonEvaluator}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from . import schema, units
@@ -47,7 +47,7 @@ def _text(d: dict) -> Text:
     return Text(d["en"], d["zh"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(root: Path = RULES) -> Catalogue:
     path = root / CATALOGUE_FILE
     doc = _checked(path, "catalogue")
@@ -120,7 +120,7 @@ def _param_date(value, params: dict[str, Parameter], doc: YamlDoc, parts, used: 
         return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def pack(program: str, root: Path = RULES) -> RulePack:
     folder = root / program
     if not (folder / PACK_FILE).is_file():
@@ -165,8 +165,8 @@ def pack(program: str, root: Path = RULES) -> RulePack:
             base = ["rules", i]
             line = doc.line(base)
 
-            def bad(field, msg, _base=base):
-                problems.append(Problem(doc.path, pointer(_base + [field]), msg, doc.line(_base + [field])))
+            def bad(field, msg, _base=base, _doc=doc):
+                problems.append(Problem(_doc.path, pointer(_base + [field]), msg, _doc.line(_base + [field])))
 
             if r["id"] in seen:
                 bad("id", f"duplicate rule id {r['id']!r} (first in {seen[r['id']]})")

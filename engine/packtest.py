@@ -86,8 +86,8 @@ def run_pack_tests(program: str, engine=None, root=load.RULES) -> PackTestReport
                     continue
                 o = got[rule_id]
                 if o.status != ref[rule_id]:
-                    report.failures.append(CaseFailure(doc.path, line, case["name"],
-                                                       f"{rule_id}: durable_rules says {o.status}, the Python oracle {ref[rule_id]}"))
+                    disagree = f"{rule_id}: durable_rules says {o.status}, the Python oracle {ref[rule_id]}"
+                    report.failures.append(CaseFailure(doc.path, line, case["name"], disagree))
                 if o.status != expected:
                     why = f" ({o.reason})" if o.reason else ""
                     report.failures.append(CaseFailure(

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 import jsonschema
 from jsonschema import Draft202012Validator
@@ -11,7 +11,7 @@ from .paths import SCHEMAS
 from .problems import pointer
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Draft202012Validator:
     schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -49,7 +49,8 @@ def _describe(err: jsonschema.ValidationError) -> str:
     if v == "const":
         return f"expected {json.dumps(err.validator_value)}, found {found}"
     if v == "minimum":
-        return f"expected a value ≥ {err.validator_value}, found {found}" + (" (negative quantity)" if err.validator_value == 0 else "")
+        negative = " (negative quantity)" if err.validator_value == 0 else ""
+        return f"expected a value ≥ {err.validator_value}, found {found}{negative}"
     if v in ("oneOf", "anyOf") and err.context:
         kinds = []
         for sub in err.context:

@@ -154,7 +154,8 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
         bad(["eligibility", "iso14001", "valid_to"], f"valid_to {iso['valid_to']} is before valid_from {iso['valid_from']}")
     for i, ev in enumerate((elig.get("incidents") or {}).get("events") or []):
         if ev["date"] > data["as_of"]:
-            bad(["eligibility", "incidents", "events", i, "date"], f"event dated {ev['date']} is after the assessment date {as_of}")
+            bad(["eligibility", "incidents", "events", i, "date"],
+                f"event dated {ev['date']} is after the assessment date {as_of}")
     return out
 
 

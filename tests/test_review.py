@@ -97,7 +97,8 @@ def test_review_errors_name_the_field(run, tmp_path):
     code, _, err = reviewed(run, write_review(tmp_path, break_members, "r2.yaml"))
     assert code == 2
     assert "/decisions/EIP-I-2.8/approver: 'Li Lei' is not a member of the panel" in err
-    code, _, err = reviewed(run, write_review(tmp_path, lambda d: d["decisions"].update({"EIP-I-9.9": {"decision": "confirm"}}), "r3.yaml"))
+    unknown = write_review(tmp_path, lambda d: d["decisions"].update({"EIP-I-9.9": {"decision": "confirm"}}), "r3.yaml")
+    code, _, err = reviewed(run, unknown)
     assert code == 2 and "/decisions/EIP-I-9.9: unknown rule 'EIP-I-9.9' in eip-integrated" in err
 
 
