@@ -6,7 +6,7 @@ The C core of durable_rules 2.0.28 has sharp edges, measured here
 - engine.Host starts timer threads that segfault with interleaved sessions:
   we never create a Host; rulesets are driven through the C module directly.
 - a ruleset holds at most 1024 live sessions and is then poisoned: one
-  process-wide lock, one uuid session per evaluation, deleted in `finally`.
+  process-wide lock, one new session per evaluation, deleted in `finally`.
 - numbers written as strings compare as text, floats like `1e-05` fail to
   parse, NaN becomes null: every value is a finite float, |x| < 1e15, written
   with a fraction before any exponent.
@@ -19,9 +19,12 @@ The C core of durable_rules 2.0.28 has sharp edges, measured here
 """
 from __future__ import annotations
 
+import contextlib
+import itertools
 import math
+import os
 import threading
-import uuid
+from dataclasses import dataclass
 
 import durable_rules_engine as _core
 
@@ -64,46 +67,184 @@ def to_json(obj) -> str:
     raise EngineError(f"cannot send {type(obj).__name__} to durable_rules")
 
 
+def fact_body(values: dict[str, float], codes: dict[str, str] | None = None) -> str | None:
+    """The dossier's values as the members of one JSON object, without braces; None when no value is present.
+
+    Every value is a finite float below 1e15 in magnitude, written by `repr` (the shortest text that reads
+    back as the same double), or by `number` where repr would write a bare exponent (|x| < 1e-4).
+    With `codes`, attributes are renamed (metric name → short code) and those no rule reads are left out.
+    """
+    if codes is None:
+        present = {k: float(v) for k, v in values.items() if v is not None}
+    else:
+        present = {codes[k]: float(v) for k, v in values.items() if v is not None and k in codes}
+    if not present:
+        return None
+    vals = present.values()
+    total = sum(vals)
+    if total - total != 0 or max(map(abs, vals)) >= MAX_MAGNITUDE:     # NaN, ±inf, or too large
+        for v in vals:
+            number(v)                                                  # raises EngineError naming the value
+    if min(map(abs, vals)) < 1e-4:      # zeros, or values repr would write as 1e-05
+        return ",".join([f'"{k}":{number(v) if 0 < abs(v) < 1e-4 else repr(v)}' for k, v in present.items()])
+    return ",".join([f'"{k}":{v!r}' for k, v in present.items()])
+
+
+ACTION_WIDTH = 5          # action names r0000 … r9999: the C core allows at most 4096 actions per ruleset
+SENTINEL_ACTION = "s" + "0" * (ACTION_WIDTH - 1)
+SENTINEL = '"s":1'        # in every fact; the sentinel rule matches it
+
+
+def shorten(definition: dict, attributes) -> tuple[dict, dict[str, str], dict[str, tuple[str, str]]]:
+    """The same rules with short attribute codes and fixed-width action names.
+
+    Every fired action comes back with the whole fact; short names make that text, the fact
+    and the parsing of each action several times cheaper. Returns the renamed definition, the
+    attribute codes and, per action name, the (rule id, outcome) it stands for.
+    """
+    codes = {a: f"a{i}" for i, a in enumerate(attributes)}
+
+    def rename(node):
+        if isinstance(node, dict):
+            out = {}
+            for k, v in node.items():
+                if k == "$m":
+                    out[k] = codes[v]
+                elif k.startswith("$"):
+                    out[k] = rename(v)
+                else:
+                    out[codes[k]] = v if not isinstance(v, dict) else rename(v)
+            return out
+        if isinstance(node, list):
+            return [rename(x) for x in node]
+        return node
+
+    # measured: deleting a session whose only fact matched no rule at all (assert code 1) crashes the
+    # process (free(): invalid pointer). A sentinel rule matches every dossier fact, so that never happens.
+    renamed, actions = {SENTINEL_ACTION: {"all": [{"m": {"$ex": {"s": 1}}}]}}, {}
+    for i, (action, rule) in enumerate(definition.items()):
+        if set(rule) != {"all"} or any(set(p) != {"m"} for p in rule["all"]):
+            raise EngineError(f"unexpected rule shape for {action}: {rule}")
+        name = f"r{i:0{ACTION_WIDTH - 1}d}"
+        rule_id, outcome, *_ = action.split("|")
+        renamed[name] = {"all": [{"m": rename(p["m"])} for p in rule["all"]]}
+        actions[name] = (rule_id, outcome)
+    return renamed, codes, actions
+
+
+@dataclass
+class _Ruleset:
+    handle: int
+    codes: dict[str, str]                   # metric name → attribute code in the fact
+    actions: dict[str, tuple[str, str]]     # action name → (rule id, outcome)
+    sid: str = ""                           # the session reused by `session="reuse"`
+    uses: int = 0
+
+
 class DurableEvaluator:
+    """Evaluates a compiled pack against one dossier's values; returns {rule id: "pass" | "fail"}.
+
+    One fact per dossier; the fired rules are read back from the engine's action queue.
+    Sessions (`session=`):
+    - "new" (default): every evaluation asserts its fact in a session of its own (a new sid,
+      from a per-process counter) and deletes the session in `finally`;
+    - "reuse": one session per ruleset and process; every evaluation asserts its fact, reads
+      the actions and retracts the fact, and the session is checked to hold no fact before the
+      next one. Rules match a single fact, so no value of one dossier can reach another's
+      outcomes. The session is deleted and replaced every RENEW_AFTER evaluations and after any
+      error. Creating a session is about 1.2 MB of allocation in the C core: this mode skips it.
+    """
+
     name = "durable_rules"
-    _lock = threading.Lock()           # one live session per process, whatever the caller does
-    _handles: dict[str, int] = {}
+    RENEW_AFTER = 10_000
+    _lock = threading.Lock()           # one live session per ruleset and process, whatever the caller does
+    _rulesets: dict[str, _Ruleset] = {}
+    _counter = itertools.count(1)
+
+    def __init__(self, session: str | None = None):
+        session = session or os.environ.get("PARKCERT_DURABLE_SESSION", "new")
+        if session not in ("new", "reuse"):
+            raise ValueError(f"session must be 'new' or 'reuse', not {session!r}")
+        self.session = session
+
+    def _ruleset(self, pack: CompiledPack) -> _Ruleset:
+        rs = self._rulesets.get(pack.name)
+        if rs is None:
+            attributes = list(pack.attributes)
+            definition, codes, actions = shorten(pack.durable_definition(), attributes)
+            handle = _core.create_ruleset(pack.name, to_json(definition))
+            rs = self._rulesets[pack.name] = _Ruleset(handle, codes, actions)
+        return rs
 
     def _handle(self, pack: CompiledPack) -> int:
-        handle = self._handles.get(pack.name)
-        if handle is None:
-            handle = _core.create_ruleset(pack.name, to_json(pack.durable_definition()))
-            self._handles[pack.name] = handle
-        return handle
+        return self._ruleset(pack).handle
 
     def evaluate(self, pack: CompiledPack, values: dict[str, float]) -> dict[str, str]:
-        present = {k: v for k, v in values.items() if v is not None}
-        if not present:
-            return {}
         with self._lock:
-            handle = self._handle(pack)
-            sid = uuid.uuid4().hex
-            fact = '{"sid":"%s",%s}' % (sid, ",".join(f'"{k}":{number(v)}' for k, v in present.items()))
-            fired: dict[str, str] = {}
+            rs = self._ruleset(pack)
+            body = fact_body(values, rs.codes)
+            if body is None:
+                return {}
+            if self.session == "reuse":
+                return self._evaluate_reusing(rs, body)
+            sid = f"{os.getpid()}-{next(self._counter)}"
             created = False
             try:
-                code, state_handle = _core.assert_fact(handle, fact)[:2]
-                created = True
-                if code == 1:      # no rule matched at all
-                    return {}
-                if code != 0:
-                    raise EngineError(f"durable_rules returned code {code} for the dossier fact")
-                message = _core.start_action_for_state(handle, state_handle)
-                message = message[1] if message else None
-                while message:
-                    rule_id, outcome, _ = message[2:message.index('"', 2)].split("|")
-                    if rule_id in fired:
-                        raise EngineError(f"rule {rule_id} fired twice")
-                    fired[rule_id] = outcome
-                    message = _core.complete_and_start_action(handle, state_handle)
+                code, state_handle = _core.assert_fact(rs.handle, '{"sid":"%s",%s,%s}' % (sid, SENTINEL, body))[:2]
+                created = code == 0     # never delete a session whose fact matched nothing: that crashes
+                return self._fired(rs, code, state_handle)
             except _core.error as exc:
                 raise EngineError(f"durable_rules failed: {exc}") from None
             finally:
                 if created:
-                    _core.delete_state(handle, sid)
+                    _core.delete_state(rs.handle, sid)
+
+    def _evaluate_reusing(self, rs: _Ruleset, body: str) -> dict[str, str]:
+        if not rs.sid or rs.uses >= self.RENEW_AFTER:
+            self._renew(rs)
+        rs.uses += 1
+        ok = False
+        try:
+            code, state_handle = _core.assert_fact(rs.handle, '{"sid":"%s","id":"d",%s,%s}' % (rs.sid, SENTINEL, body))[:2]
+            if code != 0:
+                rs.sid = ""      # abandoned, not deleted: deleting a session whose fact matched nothing crashes
+            fired = self._fired(rs, code, state_handle)
+            if _core.retract_fact(rs.handle, '{"sid":"%s","id":"d"}' % rs.sid)[0] != 0:
+                raise EngineError("durable_rules did not retract the dossier fact")
+            if _core.get_facts(rs.handle, rs.sid) != "[]":
+                raise EngineError("the durable_rules session still holds a fact after retraction")
+            ok = True
             return fired
+        except _core.error as exc:
+            raise EngineError(f"durable_rules failed: {exc}") from None
+        finally:
+            if not ok:
+                self._renew(rs)
+
+    def _renew(self, rs: _Ruleset) -> None:
+        if rs.sid:
+            with contextlib.suppress(_core.error, Exception):
+                _core.delete_state(rs.handle, rs.sid)
+        rs.sid, rs.uses = f"{os.getpid()}-{next(self._counter)}", 0
+
+    @staticmethod
+    def _fired(rs: _Ruleset, code: int, state_handle) -> dict[str, str]:
+        if code != 0:      # 1: not even the sentinel matched
+            raise EngineError(f"durable_rules returned code {code} for the dossier fact")
+        actions, handle, complete = rs.actions, rs.handle, _core.complete_and_start_action
+        names = []
+        message = _core.start_action_for_state(handle, state_handle)
+        message = message[1] if message else None
+        while message:
+            names.append(message[2:2 + ACTION_WIDTH])
+            message = complete(handle, state_handle)
+        if names.count(SENTINEL_ACTION) != 1:
+            raise EngineError(f"the sentinel rule fired {names.count(SENTINEL_ACTION)} times, not once")
+        names.remove(SENTINEL_ACTION)
+        try:
+            fired = dict(actions[n] for n in names)
+        except KeyError as exc:
+            raise EngineError(f"durable_rules ran an action it was not given: {exc}") from None
+        if len(fired) != len(names):
+            raise EngineError(f"a rule fired twice in one evaluation ({len(names)} actions for {len(fired)} rules)")
+        return fired
