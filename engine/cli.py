@@ -437,7 +437,8 @@ def summary(dossiers, program, fmt_, output, pdf_out, lang):
     elif fmt_ == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["zone_id", "zone_en", "zone_zh", "subsidy_million_rmb", "investment_million_rmb", "share_pct", "approval_date", "file"])
+        w.writerow(["zone_id", "zone_en", "zone_zh", "subsidy_million_rmb", "investment_million_rmb", "share_pct",
+                    "approval_date", "file"])
         for r in s["rows"]:
             w.writerow([r["zone_id"], r["name_en"], r["name_zh"], f"{r['subsidy']:g}",
                         "" if r["investment"] is None else f"{r['investment']:g}",
