@@ -48,7 +48,7 @@ KINDS = [("Economic and Technological Development Zone", "经济技术开发区"
          ("Industrial Park", "工业园区", "IP")]
 SYLLABLES = ["xin", "he", "dong", "hai", "bei", "lun", "qing", "jiang", "hua", "shan", "nan", "ping", "an",
              "long", "feng", "yang", "ming", "tai", "jin", "ling", "kang", "chang", "xing", "yuan"]
-HANZI = dict(zip(SYLLABLES, "新河东海北仑清江华山南平安龙丰阳明泰金陵康昌兴源"))
+HANZI = dict(zip(SYLLABLES, "新河东海北仑清江华山南平安龙丰阳明泰金陵康昌兴源", strict=True))
 
 # metric: (passing range, failing range); units are the catalogue's (HJ 274-2009, Table 1)
 TARGETS = {
@@ -187,7 +187,8 @@ def dossier(seed: int, i: int, years: int = 10) -> dict:
     }
     # rates at 100 % must derive exactly 100 %: disposed = generated after rounding
     for num, den, m in (("hazardous_waste_disposed", "hazardous_waste_generated", "hazardous_waste_disposal_rate"),
-                        ("domestic_rubbish_safely_treated", "domestic_rubbish_generated", "domestic_rubbish_safe_treatment_rate")):
+                        ("domestic_rubbish_safely_treated", "domestic_rubbish_generated",
+                         "domestic_rubbish_safe_treatment_rate")):
         if v[m] >= 100:
             data_series[num]["values"] = dict(data_series[den]["values"])
 

@@ -6,7 +6,12 @@ The C core of durable_rules 2.0.28 has sharp edges, measured here
 - engine.Host starts timer threads that segfault with interleaved sessions:
   we never create a Host; rulesets are driven through the C module directly.
 - a ruleset holds at most 1024 live sessions and is then poisoned: one
-  process-wide lock, one new session per evaluation, deleted in `finally`.
+  process-wide lock, one new session per evaluation, deleted in `finally`
+  (or, with session="reuse", one session whose fact is retracted and checked gone).
+- deleting a session whose fact matched no rule at all (assert code 1) crashes
+  the process (free(): invalid pointer; measured here with packs of declared
+  targets): a sentinel rule matches every dossier fact, and a session that
+  matched nothing is never deleted.
 - numbers written as strings compare as text, floats like `1e-05` fail to
   parse, NaN becomes null: every value is a finite float, |x| < 1e15, written
   with a fraction before any exponent.
@@ -15,6 +20,9 @@ The C core of durable_rules 2.0.28 has sharp edges, measured here
   dossier, asserted alone; missing values are absent attributes.
 - exceptions in actions are swallowed: there are no Python actions; the
   fired rule names are read back from the engine's action queue.
+- every fired action comes back with the whole fact as JSON text: attributes
+  get short codes (a0, a1, …) and actions fixed-width names (r0000 …), which
+  also makes reading an action a slice and a dict lookup.
 - rulesets are never freed: one per compiled pack version per process.
 """
 from __future__ import annotations
@@ -190,7 +198,7 @@ class DurableEvaluator:
             sid = f"{os.getpid()}-{next(self._counter)}"
             created = False
             try:
-                code, state_handle = _core.assert_fact(rs.handle, '{"sid":"%s",%s,%s}' % (sid, SENTINEL, body))[:2]
+                code, state_handle = _core.assert_fact(rs.handle, f'{{"sid":"{sid}",{SENTINEL},{body}}}')[:2]
                 created = code == 0     # never delete a session whose fact matched nothing: that crashes
                 return self._fired(rs, code, state_handle)
             except _core.error as exc:
@@ -205,11 +213,12 @@ class DurableEvaluator:
         rs.uses += 1
         ok = False
         try:
-            code, state_handle = _core.assert_fact(rs.handle, '{"sid":"%s","id":"d",%s,%s}' % (rs.sid, SENTINEL, body))[:2]
+            fact = f'{{"sid":"{rs.sid}","id":"d",{SENTINEL},{body}}}'
+            code, state_handle = _core.assert_fact(rs.handle, fact)[:2]
             if code != 0:
                 rs.sid = ""      # abandoned, not deleted: deleting a session whose fact matched nothing crashes
             fired = self._fired(rs, code, state_handle)
-            if _core.retract_fact(rs.handle, '{"sid":"%s","id":"d"}' % rs.sid)[0] != 0:
+            if _core.retract_fact(rs.handle, f'{{"sid":"{rs.sid}","id":"d"}}')[0] != 0:
                 raise EngineError("durable_rules did not retract the dossier fact")
             if _core.get_facts(rs.handle, rs.sid) != "[]":
                 raise EngineError("the durable_rules session still holds a fact after retraction")
