@@ -37,6 +37,7 @@ demo: $(STAMP)
 	$(BIN)/parkcert check --program all examples/multi-program-yunxi-2016.json || [ $$? -eq 1 ]
 	@echo "== the expert panel's review of the failing example"
 	$(BIN)/parkcert check examples/failing-donghai-2016.json --review examples/failing-donghai-2016.review.yaml || [ $$? -eq 1 ]
+	@for lang in en zh; do $(BIN)/parkcert report examples/failing-donghai-2016.json --review examples/failing-donghai-2016.review.yaml --date 2016-09-20 --lang $$lang -o "$(OUT)/failing-donghai-2016.reviewed.$$lang.pdf" || exit $$?; done
 	@echo "== CTIP subsidies across zones (IISD 2015, Table A1)"
 	$(BIN)/parkcert summary examples/ctip-portfolio --pdf $(OUT)/ctip-portfolio-summary.pdf
 	$(BIN)/parkcert summary examples/ctip-portfolio --format csv -o $(OUT)/ctip-portfolio-summary.csv

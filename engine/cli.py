@@ -266,7 +266,9 @@ EXIT_RENDER_FAILED = 3
               help="Report date printed in the PDF (default: the assessment date; never the clock).")
 @click.option("--engine", type=click.Choice(["durable", "python"]), default=None,
               help="Rule engine: durable_rules (default) or the plain-Python reference evaluator.")
-def report(dossier, output, programs, as_of, lang, report_date, engine):
+@click.option("--review", "review_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Expert panel review (YAML or JSON) to apply; repeatable, one per program.")
+def report(dossier, output, programs, as_of, lang, report_date, engine, review_files):
     """Render the PDF compliance report of one dossier (PDF/A-3b, dossier and result attached).
 
     Same dossier, rules and options: the same bytes. Exit 0: report written; 2: bad input; 3: rendering failed.
@@ -275,14 +277,20 @@ def report(dossier, output, programs, as_of, lang, report_date, engine):
     day = _date(as_of, "--as-of")
     rday = _date(report_date, "--date")
     cat, loaded, packs = _load([dossier], programs)
+    reviews = _reviews(review_files, loaded)
     d = loaded[0]
     try:
         raw = Path(dossier).read_bytes()
     except OSError as e:
         _fail([Problem(dossier, "", f"cannot read: {e.strerror}")])
     ev = make_evaluator(engine)
-    chosen = [packs[p] for p in (programs and sorted(packs) or d.programs)]
-    doc = document(check_programs(d, chosen, cat, as_of=day, engine=ev), ev.name)
+    chosen, skipped = _programs_for(d, programs, packs)
+    try:
+        results = check_programs(d, chosen, cat, as_of=day, engine=ev, reviews=reviews)
+    except InputError as e:
+        _fail(e.problems)
+    ready = readiness(results, skipped, cat, d.data["zone"]["type"]) if len(chosen) + len(skipped) > 1 else None
+    doc = document(results, ev.name, ready)
     from . import render  # WeasyPrint and matplotlib load only for reports
     from .atomic import write_bytes
     try:

@@ -132,7 +132,7 @@ def requirement_parts(comparison: dict, lang: str) -> tuple[str, str]:
 
 def gap_text(o: dict, lang: str, t: dict) -> tuple[str, str]:
     """(gap in the indicator's unit, gap as a share of the threshold), empty unless the rule fails."""
-    if o["status"] != "fail" or o["gap"] is None:
+    if o.get("engine_status", o["status"]) != "fail" or o["gap"] is None:
         return "", ""
     if o["unit"] == "%":
         main = f"{fmt.number(o['gap'], lang)} {t['percent_points']}"
@@ -179,6 +179,38 @@ class Row:
     clause: str
     notes: list[str] = field(default_factory=list)
     levers: list[str] = field(default_factory=list)
+    engine_status: str = ""
+    engine_label: str = ""
+    panel: dict | None = None     # the panel's decision on this rule: {"kind", "text", "changed"}
+
+
+MARK = {"pass": "✓", "fail": "×", "missing": "?", "not_applicable": "–", "waived": "W", "overridden": "↻"}
+
+
+def panel_view(o: dict, t: dict, lang: str) -> dict | None:
+    """The panel's decision as it is shown beside the engine's outcome (None: the rule was not reviewed).
+
+    changed: the panel's outcome differs from the engine's (override, waiver in force, not applicable);
+    an expired waiver does not change it, and says so.
+    """
+    rv = o.get("review")
+    if not rv:
+        return None
+    kind, detail = rv["decision"], ""
+    if kind == "override":
+        label = t[f"panel_overridden_{rv['override_to']}"]
+    elif kind == "waive" and rv["expired"]:
+        kind, label, detail = "expired", t["panel_expired"], t["panel_expired_on"].format(date=rv["expires"])
+    elif kind == "waive":
+        label = t["panel_waived"]
+        detail = t["panel_until"].format(date=rv["expires"]) if rv["expires"] else ""
+    elif kind == "not_applicable":
+        label = t["panel_not_applicable"]
+    else:
+        label = t["panel_confirmed"]
+    text = f"{label} {detail}".strip() if lang == "en" else f"{label}{detail}"
+    return {"kind": kind, "label": label, "detail": detail, "text": text,
+            "changed": kind in ("override", "waive", "not_applicable")}
 
 
 def _pct(v) -> str:
@@ -251,10 +283,12 @@ def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
     if o["reason"] and o["status"] in ("missing", "not_applicable", "fail"):
         notes.append(o["reason"])
     notes += [f"{t['warning']}: {w}" for w in o["warnings"]]
+    engine = o.get("engine_status") or o["status"]
     return Row(o=o, id=o["rule_id"], title=o["title"][lang], value=value_text(o["value"], lang),
                unit=unit_text(o["unit"]), requirement=req, requirement_ref=ref, status=o["status"],
                status_label=t[f"status_{o['status']}"], gap=gap, gap_share=share, clause=o["clause"], notes=notes,
-               levers=[lever_text(lv, lang, t, titles) for lv in o["levers"]])
+               levers=[lever_text(lv, lang, t, titles) for lv in o["levers"]],
+               engine_status=engine, engine_label=t[f"status_{engine}"], panel=panel_view(o, t, lang))
 
 
 def _fact_view(f: dict | None, lang: str, t: dict) -> dict | None:
@@ -277,21 +311,109 @@ def _fact_view(f: dict | None, lang: str, t: dict) -> dict | None:
 def _chart_item(r: Row) -> dict:
     c = r.o["comparison"]
     return {"id": r.id, "symbol": c.get("symbol", ""), "value": r.o["value"], "threshold": c.get("threshold"),
-            "status": r.status, "annotation": f"{r.value} {r.unit}".strip() + f"  ({r.requirement})"}
+            "status": r.engine_status, "annotation": f"{r.value} {r.unit}".strip() + f"  ({r.requirement})"}
 
 
-def program_view(p: dict, lang: str, t: dict, titles: dict) -> dict:
+PLAN_CATEGORIES = ("work_plan", "ambition", "schedule")   # shown as the work-plan checklist
+COVERAGE_CATEGORY = "isc_coverage"                          # shown as the ISC coverage table
+STATUSES = ("pass", "fail", "missing", "not_applicable")
+REVIEW_STATUSES = ("waived", "overridden")
+
+
+def target_state(r: Row, reference_year: int | None) -> str:
+    """met · not_met · not_yet_due · missing · not_applicable, from the engine's outcome of a declared-target rule."""
+    tg = r.o["target"]
+    if r.engine_status == "pass":
+        return "met"
+    if r.engine_status == "fail":
+        return "not_met"
+    if r.engine_status == "missing":
+        return "missing"
+    if reference_year is not None and tg.get("target_year") is not None and tg["target_year"] > reference_year:
+        return "not_yet_due"
+    return "not_applicable"
+
+
+def targets_view(rows: list[Row], lang: str, t: dict, reference_year: int | None) -> list[dict]:
+    """Every declared target (a rule checked against the zone's own target): base, target, current value, progress."""
+    out = []
+    for r in rows:
+        tg = r.o.get("target")
+        if not tg or tg.get("value") is None:
+            continue
+        unit = r.unit
+        progress = r.o.get("progress_pct")
+        state = target_state(r, reference_year)
+        base = "—" if tg["base_value"] is None else f"{value_text(tg['base_value'], lang)} {unit}".strip()
+        out.append({
+            "row": r, "state": state, "state_label": t[f"target_{state}"],
+            "base_year": tg["base_year"], "base": base,
+            "declared": tg["declared"] or "", "target_year": tg["target_year"],
+            "target": f"{value_text(tg['value'], lang)} {unit}".strip(),
+            "current": f"{r.value} {unit}".strip() if r.o["value"] is not None else "—",
+            "direction": t["better_higher"] if tg["direction"] == "higher" else t["better_lower"],
+            "progress": "—" if progress is None else f"{progress:.0f} %",
+            "bar": None if progress is None else round(max(0.0, min(progress, 100.0)), 1),
+            "beyond": progress is not None and progress > 100,
+        })
+    return out
+
+
+def review_view(p: dict, rows: list[Row], lang: str, t: dict) -> dict | None:
+    """The panel's review of one program: who, when, what changed and why, the recommendation and the grade."""
+    rv = p.get("review")
+    if not rv:
+        return None
+    rec = rv.get("recommendation")
+    grade = rv.get("grade")
+    g = None
+    if grade:
+        bands, prev = [], None
+        for b in grade["bands"]:
+            name = t.get(f"grade_{b['grade']}", b["grade"])
+            bands.append(f"{name} ≥ {fmt.number(b['min_score'], lang)}" if b["min_score"] > 0 or prev is None
+                         else f"{name} < {fmt.number(prev, lang)}")
+            prev = b["min_score"]
+        g = {"score": fmt.number(grade["score"], lang), "title": grade["title"][lang], "grade": grade["grade"],
+             "provisional": grade["provisional"], "note": grade["note"], "bands": " · ".join(bands)}
+    decisions = []
+    for r in rows:
+        d = r.o.get("review")
+        if not d or d["decision"] == "confirm":
+            continue
+        decisions.append({"row": r, "d": d, "panel": r.panel,
+                          "risk": t.get(f"risk_{d['risk']}", d["risk"]) if d["risk"] else "—"})
+    reviewed = [r for r in rows if r.o.get("review")]
+    panel = rv["panel"]
+    return {
+        "file": rv["file"], "sha256": rv["sha256"], "meeting_date": rv["meeting_date"],
+        "panel_name": panel.get("name") or "",
+        "members": [{"name": m["name"], "role": m.get("role") or "", "affiliation": m.get("affiliation") or ""}
+                    for m in panel["members"]],
+        "recommendation": ({"label": t.get(f"rec_{rec['decision']}", rec["decision"]), "decision": rec["decision"],
+                            "text": rec.get("text") or ""} if rec else None),
+        "grade": g,
+        "decisions": decisions,
+        "confirmed": sum(1 for r in reviewed if r.o["review"]["decision"] == "confirm"),
+        "not_reviewed": len(rows) - len(reviewed),
+    }
+
+
+def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int | None = None) -> dict:
     rows = [_row(o, lang, t, titles) for o in p["outcomes"]]
     by_id = {r.id: r for r in rows}
     known = [c["id"] for c in p["categories"]]
     groups = []
     for c in p["categories"] + ([{"id": None, "title": {"en": "Other", "zh": "其他"}}]
                                 if any(o["category"] not in known for o in p["outcomes"]) else []):
+        if c["id"] == COVERAGE_CATEGORY:
+            continue                      # shown in its own section (covered / not covered), not as pass / fail
         members = [r for r in rows if (r.o["category"] == c["id"] if c["id"] else r.o["category"] not in known)]
         if members:
             groups.append({"id": c["id"] or "other", "title": c["title"][lang], "rows": members,
                            "chart": charts.category_chart([_chart_item(r) for r in members], t)})
-    fails = [r for r in rows if r.status == "fail"]
+    # waived or overridden rules keep their gap (marked with the panel's decision); coverage is not a gap
+    fails = [r for r in rows if r.engine_status == "fail" and r.o["category"] != COVERAGE_CATEGORY]
     fails.sort(key=lambda r: -(r.o["gap_pct"] if r.o["gap_pct"] is not None else 0))
     derivations = []
     for r in rows:
@@ -311,6 +433,14 @@ def program_view(p: dict, lang: str, t: dict, titles: dict) -> dict:
         "detail": decision_detail(p, lang, t),
         "decision": p["decision"][lang],
         "counts": p["counts"],
+        "count_keys": STATUSES + (REVIEW_STATUSES if p.get("review") or any(p["counts"].get(k) for k in REVIEW_STATUSES)
+                                  else ()),
+        "review": review_view(p, rows, lang, t),
+        "targets": targets_view(rows, lang, t, reference_year),
+        "plan": [r for r in rows if r.o["category"] in PLAN_CATEGORIES],
+        "plan_titles": [c["title"][lang] for c in p["categories"] if c["id"] in PLAN_CATEGORIES],
+        "coverage": [r for r in rows if r.o["category"] == COVERAGE_CATEGORY],
+        "coverage_title": next((c["title"][lang] for c in p["categories"] if c["id"] == COVERAGE_CATEGORY), ""),
         "blocking": [by_id[b] for b in p["blocking"] if b in by_id],
         "largest_gaps": fails[:5],
         "missing": [r for r in rows if r.status == "missing"],
@@ -331,6 +461,35 @@ def _place(v, lang: str) -> str:
     return v if isinstance(v, str) else v[lang]
 
 
+def readiness_view(doc: dict, lang: str, t: dict) -> dict | None:
+    """The readiness matrix and the crosswalk of Tables 3/4, as the result document gives them."""
+    r = doc.get("readiness")
+    if not r:
+        return None
+    by_id = {p["program"]: (i, p) for i, p in enumerate(doc["programs"], start=1)}
+    rows, columns = [], []
+    for row in r["programs"]:
+        base = {"id": row["program"], "title": row["title"][lang]}
+        if row["verdict"] == "not_for_zone_type":
+            rows.append({**base, "skipped": True, "reason": row.get("reason") or ""})
+            continue
+        n, p = by_id.get(row["program"], (None, None))
+        columns.append(row["program"])
+        rows.append({**base, "skipped": False, "verdict": row["verdict"], "anchor": n,
+                     "verdict_label": verdict_label(p, lang) if p else fmt.VERDICT_LABEL[lang][row["verdict"]],
+                     "counts": row["counts"], "blocking": row["blocking"], "nearest": row["program"] == r["nearest"]})
+    crosswalk = []
+    for cat in r["crosswalk"]:
+        crosswalk.append({"title": cat["title"][lang], "metrics": [
+            {"metric": m["metric"], "title": m["title"][lang],
+             "value": "—" if m["value"] is None else f"{value_text(m['value'], lang)} {unit_text(m['unit'])}".strip(),
+             "rules": [m["programs"].get(c, []) for c in columns],
+             "shared": sum(1 for c in columns if m["programs"].get(c)) > 1}
+            for m in cat["metrics"]]})
+    return {"rows": rows, "columns": columns, "nearest": r["nearest"], "crosswalk": crosswalk,
+            "review_statuses": any(row["counts"].get(k) for row in rows if not row["skipped"] for k in REVIEW_STATUSES)}
+
+
 def context(doc: dict, dossier: dict, lang: str, report_date: dt.date) -> dict:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
@@ -340,7 +499,7 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date) -> dict:
     d = doc["dossier"]
     z = d["zone"]
     zone_data = dossier["zone"]
-    programs = [program_view(p, lang, t, titles) for p in doc["programs"]]
+    programs = [program_view(p, lang, t, titles, d["reference_year"]) for p in doc["programs"]]
     trace = " · ".join([f"{t['trace_short']} sha256 {d['sha256'][:16]}"]
                        + [f"{p['program']} {p['pack_version']} {t['trace_rules']} {p['rules_sha256'][:16]}"
                           for p in doc["programs"]]
@@ -368,6 +527,8 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date) -> dict:
         "report_date": report_date.isoformat(),
         "programs": programs,
         "any_provisional": any(p["provisional"] for p in programs),
+        "readiness": readiness_view(doc, lang, t),
+        "mark": MARK,
         "trend": charts.trend_chart(series, titles, d["reference_year"]),
         "trace_line": trace,
         "attachments": [DOSSIER_ATTACHMENT, RESULT_ATTACHMENT],
