@@ -49,6 +49,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_batch.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine tests bench

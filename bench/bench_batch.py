@@ -136,7 +136,7 @@ def latency_figures(raws, cat, known, n: int, rss_n: int) -> list[tuple[str, str
         t5 = time.perf_counter()
         doc = document(results, ev.name)
         t6 = time.perf_counter()
-        json.dumps(doc, ensure_ascii=False)
+        json.dumps(doc, separators=(",", ":"), check_circular=False)     # as batch writes results.jsonl
         t7 = time.perf_counter()
         for k, a, b in (("parse", t0, t1), ("schema", t1, t2), ("semantic", t2, t3),
                         ("derive+evaluate+decide", t4, t5), ("document", t5, t6), ("json", t6, t7)):
