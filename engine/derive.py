@@ -135,8 +135,7 @@ class Deriver:
                 result = evaluate(formula, quantities)
             except Undefined as u:
                 raise Missing(f"{u} for {year}", tuple(inputs)) from None
-            target = units.parse(m.unit)
-            value = float(result.to(target).magnitude)
+            value = units.magnitude(result, m.unit)
             return Fact(m.name, significant(value), m.unit, "derived", year=year, formula=m.formula,
                         inputs=tuple(inputs))
         except Missing as miss:
@@ -150,9 +149,9 @@ class Deriver:
             raise Missing(f"no value for {name} in {year} (expected at {ptr})")
         raw = s["values"][str(year)]
         value, source = (raw["value"], raw.get("source")) if isinstance(raw, dict) else (raw, None)
-        q = units.Quantity(float(value), units.parse(s["unit"]))
-        canonical = self.cat.quantities[name].unit
-        return q.to(units.parse(canonical)), Input(f"{name} {year}", ptr, value, s["unit"], source or s.get("source"))
+        q = units.quantity(float(value), s["unit"])
+        canonical = units.parse(self.cat.quantities[name].unit)
+        return q.to(canonical.units), Input(f"{name} {year}", ptr, value, s["unit"], source or s.get("source"))
 
     def _period_function(self, formula: Formula, year: int, period: int):
         start = year - period

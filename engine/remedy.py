@@ -34,12 +34,10 @@ def levers(fact: Fact, threshold: float, metric_unit: str) -> tuple[Lever, ...]:
     num, den = by_name.get(tree.left.id), by_name.get(tree.right.id)
     if num is None or den is None:
         return ()
-    a = units.Quantity(float(num.value), units.parse(num.unit))
-    b = units.Quantity(float(den.value), units.parse(den.unit))
-    t = units.Quantity(threshold, units.parse(metric_unit))
-    out = []
-    need_a = (t * b).to(a.units).magnitude
-    out.append(Lever(tree.left.id, fact.year, a.magnitude, need_a, need_a - a.magnitude, num.unit))
-    need_b = (a / t).to(b.units).magnitude
-    out.append(Lever(tree.right.id, fact.year, b.magnitude, need_b, need_b - b.magnitude, den.unit))
-    return tuple(out)
+    a = units.quantity(float(num.value), num.unit)
+    b = units.quantity(float(den.value), den.unit)
+    t = units.quantity(threshold, metric_unit)
+    need_a = units.magnitude(t * b, num.unit)
+    need_b = units.magnitude(a / t, den.unit)
+    return (Lever(tree.left.id, fact.year, float(num.value), need_a, need_a - float(num.value), num.unit),
+            Lever(tree.right.id, fact.year, float(den.value), need_b, need_b - float(den.value), den.unit))

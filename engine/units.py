@@ -31,6 +31,18 @@ Quantity = ureg.Quantity
 # Spellings used in Chinese statistics and in the seed, mapped to registry names.
 # Longest first, so "10^4 RMB" wins over "RMB".
 _TOKENS: list[tuple[str, str]] = [
+    (r"万吨标准煤", "(10**4*tce)"),
+    (r"吨标准煤", "tce"),
+    (r"千克标准煤", "kgce"),
+    (r"万立方米", "(10**4*m**3)"),
+    (r"亿立方米", "(10**8*m**3)"),
+    (r"立方米", "m**3"),
+    (r"平方公里", "km**2"),
+    (r"公顷", "hectare"),
+    (r"万吨", "(10**4*t)"),
+    (r"吨", "t"),
+    (r"万人", "(10**4*person)"),
+    (r"人", "person"),
     (r"100\s*million\s*RMB", "yi_RMB"),
     (r"100\s*million\s*yuan", "yi_RMB"),
     (r"10\^8\s*(?:RMB|yuan)", "yi_RMB"),
@@ -48,6 +60,8 @@ _TOKENS: list[tuple[str, str]] = [
     (r"\bP\b", "person"),
     (r"\bpersons\b", "person"),
     (r"\bha\b", "hectare"),
+    # any other power of ten before a unit, e.g. "10^4 t" (万吨) or "10^4 tce": a scale, not a unit
+    (r"10\^(\d+)\s*([A-Za-z_][A-Za-z_0-9]*(?:\*\*\d)?)", r"(10**\1*\2)"),
 ]
 _COMPILED = [(re.compile(p), r) for p, r in _TOKENS]
 
@@ -59,28 +73,43 @@ class UnitError(ValueError):
 
 
 @lru_cache(maxsize=512)
-def parse(spelling: str) -> pint.Unit:
+def parse(spelling: str) -> pint.Quantity:
+    """One of the spelled unit, as a quantity: '10^4 t' is 10000 t, 'tce/10^4 RMB' is 1 tce/wan_RMB."""
     text = spelling.strip()
     if text in DIMENSIONLESS:
-        return ureg.dimensionless
+        return Quantity(1.0, ureg.dimensionless)
     for pattern, repl in _COMPILED:
         text = pattern.sub(repl, text)
     try:
-        unit = ureg.parse_units(text)
+        q = ureg.parse_expression(text)
     except Exception as exc:  # pint raises several unrelated types
         raise UnitError(f"unknown unit {spelling!r}") from exc
-    return unit
+    if not isinstance(q, pint.Quantity) or not q.magnitude > 0 or "[" in text:
+        raise UnitError(f"unknown unit {spelling!r}")
+    return q
+
+
+def quantity(value: float, spelling: str) -> pint.Quantity:
+    return value * parse(spelling)
+
+
+def magnitude(q: pint.Quantity, spelling: str) -> float:
+    """The number that, written with `spelling`, states q."""
+    unit = parse(spelling)
+    try:
+        return float(q.to(unit.units).magnitude / unit.magnitude)
+    except pint.DimensionalityError as exc:
+        raise UnitError(f"cannot express {q.units} in {spelling!r}") from exc
 
 
 def convert(value: float, from_unit: str, to_unit: str) -> float:
     """Convert a magnitude; raises UnitError when the dimensions differ."""
-    src, dst = parse(from_unit), parse(to_unit)
-    if src == dst:
+    if from_unit == to_unit:
         return value
     try:
-        return float(Quantity(value, src).to(dst).magnitude)
-    except pint.DimensionalityError as exc:
-        raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r}") from exc
+        return magnitude(quantity(value, from_unit), to_unit)
+    except UnitError:
+        raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r}") from None
 
 
 def compatible(from_unit: str, to_unit: str) -> bool:

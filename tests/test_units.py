@@ -13,6 +13,15 @@ from engine import units
     (1, "ton", "kg", 1000),          # metric tonne, never pint's US short ton
     (1, "t/10^4 RMB", "kg/10^4 yuan", 1000),
     (50, "%", "1", 0.5),
+    (1, "10^4 t", "t", 10_000),
+    (1, "万吨", "t", 10_000),
+    (1, "万吨标准煤", "tce", 10_000),
+    (2.5, "10^4 tce", "GJ", 2.5e4 * 29.3076),
+    (1, "万立方米", "m3", 10_000),
+    (1, "亿立方米", "10^4 m3", 10_000),
+    (1, "平方公里", "公顷", 100),
+    (3, "万人", "person", 30_000),
+    (1, "kg/10^4 t", "kg/t", 1e-4),
 ])
 def test_conversions(value, src, dst, expected):
     assert units.convert(value, src, dst) == pytest.approx(expected)
