@@ -132,7 +132,8 @@ def pack(program: str, root: Path = RULES) -> RulePack:
     problems: list[Problem] = []
     if h["id"] != program:
         problems.append(Problem(head.path, "/id", f"expected the folder name {program!r}, found {h['id']!r}", head.line(["id"])))
-    params = {n: Parameter(n, p["value"], p["note"], bool(p.get("provisional")), p.get("unit"))
+    params = {n: Parameter(n, p["value"], " ".join(p["note"].split()), bool(p.get("provisional")), p.get("unit"),
+                           " ".join(p["note_zh"].split()) if p.get("note_zh") else None)
               for n, p in (h.get("parameters") or {}).items()}
     period, period_params = None, []
     if "derivation" in h and "period_years" in h["derivation"]:
@@ -249,7 +250,7 @@ def pack(program: str, root: Path = RULES) -> RulePack:
                     period_params=tuple(period_params), decision=decision, rules=tuple(rules),
                     folder=_shown(folder), files_sha256=hasher.hexdigest(),
                     zone_types=tuple(h.get("zone_types") or ()), work_plan=h.get("work_plan"),
-                    grading=_grading(h.get("grading")))
+                    grading=_grading(h.get("grading")), standard_zh=h.get("standard_zh"))
 
 
 def _grading(g: dict | None) -> Grading | None:
@@ -257,7 +258,8 @@ def _grading(g: dict | None) -> Grading | None:
         return None
     bands = sorted((GradeBand(b["grade"], float(b["min_score"]), _text(b["title"])) for b in g["bands"]),
                    key=lambda b: -b.min_score)
-    return Grading(tuple(bands), " ".join(g["note"].split()), bool(g.get("provisional")))
+    return Grading(tuple(bands), " ".join(g["note"].split()), bool(g.get("provisional")),
+                   " ".join(g["note_zh"].split()) if g.get("note_zh") else None)
 
 
 def _decision(d: dict, params: dict[str, Parameter], cat_ids: set[str], doc: YamlDoc, problems: list) -> Decision:

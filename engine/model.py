@@ -74,6 +74,7 @@ class Parameter:
     note: str
     provisional: bool = False
     unit: str | None = None
+    note_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ class Grading:
     bands: tuple[GradeBand, ...]      # highest first
     note: str
     provisional: bool
+    note_zh: str | None = None
 
     def grade(self, score: float) -> GradeBand:
         for band in self.bands:
@@ -176,6 +178,7 @@ class RulePack:
     zone_types: tuple[str, ...] = ()
     work_plan: str | None = None         # which dossier work plan declares this program's targets
     grading: Grading | None = None
+    standard_zh: str | None = None
 
     @property
     def decision_kind(self) -> str:

@@ -90,6 +90,7 @@ def program_document(r: ProgramResult) -> dict:
         "program": p.id,
         "title": {"en": p.title.en, "zh": p.title.zh},
         "standard": p.standard,
+        "standard_zh": p.standard_zh,
         "pack_version": p.version,
         "rules_sha256": p.files_sha256,
         "as_of": r.as_of.isoformat(),
@@ -100,7 +101,7 @@ def program_document(r: ProgramResult) -> dict:
         "blocking": list(r.blocking),
         "counts": r.counts(),
         "categories": [{"id": c.id, "title": {"en": c.title.en, "zh": c.title.zh}} for c in p.categories],
-        "provisional": [{"name": x.name, "value": x.value, "unit": x.unit, "note": " ".join(x.note.split())}
+        "provisional": [{"name": x.name, "value": x.value, "unit": x.unit, "note": x.note, "note_zh": x.note_zh}
                         for x in r.provisional],
         "outcomes": [_outcome(o, r) for o in r.outcomes],
         "review": r.review,

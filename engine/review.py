@@ -126,7 +126,7 @@ def meta(review: Review, pack: RulePack) -> dict:
     if review.score is not None and pack.grading:
         band = pack.grading.grade(review.score)
         grade = {"score": review.score, "grade": band.grade, "title": {"en": band.title.en, "zh": band.title.zh},
-                 "provisional": pack.grading.provisional, "note": pack.grading.note,
+                 "provisional": pack.grading.provisional, "note": pack.grading.note, "note_zh": pack.grading.note_zh,
                  "bands": [{"grade": b.grade, "min_score": b.min_score} for b in pack.grading.bands]}
     return {"file": review.file, "sha256": review.sha256, "panel": review.panel,
             "meeting_date": review.meeting_date.isoformat(), "recommendation": review.recommendation, "grade": grade}
