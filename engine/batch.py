@@ -48,6 +48,7 @@ SUMMARY_COLUMNS = ["zone_id", "file", "line", "dossier_sha256", "program", "verd
                    "not_applicable", "blocking", "worst_gaps", "pdf"]
 WORST_GAPS = 3
 MAX_CHUNK = 64
+MAX_CHUNK_PDF = 4         # a report takes seconds: smaller chunks keep the progress bar and the resume point fresh
 INTERRUPT_AFTER_ENV = "PARKCERT_BATCH_INTERRUPT_AFTER"   # tests: simulate Ctrl-C after this many chunks
 
 
@@ -515,10 +516,10 @@ def _assemble(outdir: Path, items: list[Item], unreadable: list[dict], manifest:
 
 # --- the run --------------------------------------------------------------------------------------
 
-def _chunks(items: list[Item], jobs: int, size: int | None) -> list[list[Item]]:
+def _chunks(items: list[Item], jobs: int, size: int | None, pdf: bool = False) -> list[list[Item]]:
     if not items:
         return []
-    size = size or max(1, min(MAX_CHUNK, -(-len(items) // (jobs * 8))))
+    size = size or max(1, min(MAX_CHUNK_PDF if pdf else MAX_CHUNK, -(-len(items) // (jobs * 8))))
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
@@ -605,7 +606,7 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
         manifest.load()
         todo = [it for it in items if not manifest.up_to_date(it, outdir, options.pdf)]
         report.skipped = len(items) - len(todo)
-        chunks = _chunks(todo, jobs, chunk_size)
+        chunks = _chunks(todo, jobs, chunk_size, options.pdf)
         run_id = f"{int(time.time()):x}-{os.urandom(4).hex()}"   # never the name of an earlier part
         interrupt_after = int(os.environ.get(INTERRUPT_AFTER_ENV, "0") or 0)
         progress = progress_factory(len(todo), report.skipped) if progress_factory else contextlib.nullcontext(None)
@@ -629,6 +630,9 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
         except cf.process.BrokenProcessPool:
             raise BatchError([Problem("batch", "", "a worker process died; completed chunks are kept, "
                                                     "run the same command again to resume")]) from None
+        except OSError as e:     # disk full, output folder removed...: completed chunks are kept
+            raise BatchError([Problem(e.filename or str(outdir), "", f"cannot write: {e.strerror}; completed "
+                                                                     "chunks are kept, run again to resume")]) from None
         finally:
             if ex is not None:
                 if report.interrupted:

@@ -565,7 +565,8 @@ def batch_command(inputs, outdir, programs, as_of, jobs, pdf, lang, engine, chun
                    f"run the same command again to resume. {out} still holds the previous outputs.", err=True)
         sys.exit(130)
     verdicts = " · ".join(f"{n:,} {fmt.VERDICT_LABEL['en'][v].lower()}" for v, n in sorted(rep.verdicts.items()))
-    click.echo(f"{rep.total:,} dossiers: {rep.checked:,} checked, {rep.skipped:,} up to date, in {rep.seconds:.1f} s{rate}")
+    click.echo(f"{rep.total:,} dossier{'s' if rep.total != 1 else ''}: {rep.checked:,} checked, "
+               f"{rep.skipped:,} up to date, in {rep.seconds:.1f} s{rate}")
     click.echo(f"program verdicts: {verdicts or 'none'}")
     bad = rep.invalid + rep.failed + rep.unreadable
     if bad:

@@ -208,3 +208,20 @@ print("ok")
 """
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_pdf_reports_are_written_and_a_missing_one_is_rendered_again(folder, run, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    first = sorted(folder.glob("*.json"))[0]
+    (src / first.name).write_bytes(first.read_bytes())
+    out = tmp_path / "out"
+    run("batch", src, "-o", out, "--jobs", 1, "--pdf")
+    pdfs = list((out / "pdf").glob("*.pdf"))
+    assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")
+    row = (out / "summary.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert row.endswith(f"pdf/{pdfs[0].name}")
+    pdfs[0].unlink()
+    code, stdout, _ = run("batch", src, "-o", out, "--jobs", 1, "--pdf")
+    assert "1 dossier: 1 checked, 0 up to date" in stdout
+    assert pdfs[0].exists() and not leftovers(out)
