@@ -278,6 +278,9 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
     rday = _date(report_date, "--date")
     cat, loaded, packs = _load([dossier], programs)
     reviews = _reviews(review_files, loaded)
+    if rday is None and reviews:
+        # a reviewed report cannot predate the panel's meeting
+        rday = max([day or loaded[0].as_of] + [r.meeting_date for r in reviews])
     d = loaded[0]
     try:
         raw = Path(dossier).read_bytes()
@@ -294,7 +297,7 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
     from . import render  # WeasyPrint and matplotlib load only for reports
     from .atomic import write_bytes
     try:
-        out = render.render_pdf(doc, raw, d.data, lang, rday)
+        out = render.render_pdf(doc, raw, d.data, lang, rday, reviews={r.program: r.raw for r in reviews})
     except ValueError as e:   # the dossier changed on disk between validation and rendering
         _fail([Problem(dossier, "", str(e))])
     except Exception as e:  # noqa: BLE001 - a bug, not bad input: say so, write nothing
@@ -334,6 +337,16 @@ def verify(pdf, engine):
         _fail([Problem(pdf, "", f"no ParkCert attachment {n} (not a ParkCert report?)") for n in missing])
     raw = files[render.DOSSIER_ATTACHMENT]
     shown = f"{pdf}:{render.DOSSIER_ATTACHMENT}"
+    from .review import review_from_bytes
+    attached_reviews = {}
+    for name, content in files.items():
+        prefix, suffix = render.REVIEW_ATTACHMENT.split("{program}")
+        if name.startswith(prefix) and name.endswith(suffix):
+            try:
+                rv = review_from_bytes(content, f"{pdf}:{name}")
+            except InputError as e:
+                _fail(e.problems)
+            attached_reviews[rv.program] = rv
     try:
         old = json.loads(files[render.RESULT_ATTACHMENT].decode("utf-8"))
         data_in = json.loads(raw.decode("utf-8"))
@@ -365,7 +378,12 @@ def verify(pdf, engine):
             pack = load.pack(prog)
         except InputError as e:
             _fail(e.problems)
-        new = document(check_programs(d, [pack], cat, as_of=dt.date.fromisoformat(as_of_day), engine=ev), ev.name)
+        review = [attached_reviews[prog]] if prog in attached_reviews else []
+        try:
+            new = document(check_programs(d, [pack], cat, as_of=dt.date.fromisoformat(as_of_day), engine=ev,
+                                          reviews=review), ev.name)
+        except InputError as e:
+            _fail(e.problems)
         p = new["programs"][0]
         now = fmt.VERDICT_LABEL["en"][p["verdict"]]
         same = p["verdict"] == verdict
@@ -374,7 +392,8 @@ def verify(pdf, engine):
                    + ("verdict holds" if same else "VERDICT CHANGED"))
         rules_note = ("unchanged" if p["rules_sha256"] == rules_sha
                       else f"changed since the report ({rules_sha[:12]}… → {p['rules_sha256'][:12]}…)")
-        click.echo(f"    rules {rules_note}; evaluator {ev.name}")
+        click.echo(f"    rules {rules_note}; evaluator {ev.name}"
+                   + (f"; the panel's review of {review[0].meeting_date}, attached to the report, applied" if review else ""))
         now_status = {o["rule_id"]: o["status"] for o in p["outcomes"]}
         for rid in sorted(set(statuses) | set(now_status)):
             a, b = statuses.get(rid, "absent"), now_status.get(rid, "absent")

@@ -147,7 +147,7 @@ def pack(program: str, root: Path = RULES) -> RulePack:
                                         head.line(["derivation", "period_years"])))
         else:
             period = int(pv)
-    categories = tuple(Category(c["id"], _text(c["title"])) for c in h["categories"])
+    categories = tuple(Category(c["id"], _text(c["title"]), c.get("section", "indicators")) for c in h["categories"])
     cat_ids = {c.id for c in categories}
 
     rules: list[Rule] = []

@@ -111,6 +111,7 @@ class Rule:
 class Category:
     id: str
     title: Text
+    section: str = "indicators"          # how reports show it: indicators · checklist · coverage
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,12 @@ class Decision:
     refund_progress_pct: float | None = None
     refund_title: Text | None = None
     params: tuple[str, ...] = ()
+
+    def decides(self, category: str) -> bool:
+        """Whether outcomes of this category can change the verdict."""
+        if self.kind == "share_met":
+            return category in self.required_categories or category in self.counted_categories
+        return not self.blocking_categories or category in self.blocking_categories
 
 
 @dataclass(frozen=True)

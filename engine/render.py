@@ -314,24 +314,8 @@ def _chart_item(r: Row) -> dict:
             "status": r.engine_status, "annotation": f"{r.value} {r.unit}".strip() + f"  ({r.requirement})"}
 
 
-PLAN_CATEGORIES = ("work_plan", "ambition", "schedule")   # shown as the work-plan checklist
-COVERAGE_CATEGORY = "isc_coverage"                          # shown as the ISC coverage table
 STATUSES = ("pass", "fail", "missing", "not_applicable")
 REVIEW_STATUSES = ("waived", "overridden")
-
-
-def target_state(r: Row, reference_year: int | None) -> str:
-    """met · not_met · not_yet_due · missing · not_applicable, from the engine's outcome of a declared-target rule."""
-    tg = r.o["target"]
-    if r.engine_status == "pass":
-        return "met"
-    if r.engine_status == "fail":
-        return "not_met"
-    if r.engine_status == "missing":
-        return "missing"
-    if reference_year is not None and tg.get("target_year") is not None and tg["target_year"] > reference_year:
-        return "not_yet_due"
-    return "not_applicable"
 
 
 def targets_view(rows: list[Row], lang: str, t: dict, reference_year: int | None) -> list[dict]:
@@ -343,7 +327,7 @@ def targets_view(rows: list[Row], lang: str, t: dict, reference_year: int | None
             continue
         unit = r.unit
         progress = r.o.get("progress_pct")
-        state = target_state(r, reference_year)
+        state = tg["state"]
         base = "—" if tg["base_value"] is None else f"{value_text(tg['base_value'], lang)} {unit}".strip()
         out.append({
             "row": r, "state": state, "state_label": t[f"target_{state}"],
@@ -375,7 +359,9 @@ def review_view(p: dict, rows: list[Row], lang: str, t: dict) -> dict | None:
                          else f"{name} < {fmt.number(prev, lang)}")
             prev = b["min_score"]
         g = {"score": fmt.number(grade["score"], lang), "title": grade["title"][lang], "grade": grade["grade"],
-             "provisional": grade["provisional"], "note": grade["note"], "bands": " · ".join(bands)}
+             "provisional": grade["provisional"], "bands": " · ".join(bands),
+             "note": (grade.get("note_zh") or grade["note"]) if lang == "zh" else grade["note"],
+             "note_translated": lang == "zh" and bool(grade.get("note_zh"))}
     decisions = []
     for r in rows:
         d = r.o.get("review")
@@ -403,17 +389,18 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
     rows = [_row(o, lang, t, titles) for o in p["outcomes"]]
     by_id = {r.id: r for r in rows}
     known = [c["id"] for c in p["categories"]]
+    sections = {c["id"]: c.get("section", "indicators") for c in p["categories"]}
     groups = []
     for c in p["categories"] + ([{"id": None, "title": {"en": "Other", "zh": "其他"}}]
                                 if any(o["category"] not in known for o in p["outcomes"]) else []):
-        if c["id"] == COVERAGE_CATEGORY:
+        if sections.get(c["id"]) == "coverage":
             continue                      # shown in its own section (covered / not covered), not as pass / fail
         members = [r for r in rows if (r.o["category"] == c["id"] if c["id"] else r.o["category"] not in known)]
         if members:
             groups.append({"id": c["id"] or "other", "title": c["title"][lang], "rows": members,
                            "chart": charts.category_chart([_chart_item(r) for r in members], t)})
     # waived or overridden rules keep their gap (marked with the panel's decision); coverage is not a gap
-    fails = [r for r in rows if r.engine_status == "fail" and r.o["category"] != COVERAGE_CATEGORY]
+    fails = [r for r in rows if r.engine_status == "fail" and sections.get(r.o["category"]) != "coverage"]
     fails.sort(key=lambda r: -(r.o["gap_pct"] if r.o["gap_pct"] is not None else 0))
     derivations = []
     for r in rows:
@@ -437,18 +424,21 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
                                   else ()),
         "review": review_view(p, rows, lang, t),
         "targets": targets_view(rows, lang, t, reference_year),
-        "plan": [r for r in rows if r.o["category"] in PLAN_CATEGORIES],
-        "plan_titles": [c["title"][lang] for c in p["categories"] if c["id"] in PLAN_CATEGORIES],
-        "coverage": [r for r in rows if r.o["category"] == COVERAGE_CATEGORY],
-        "coverage_title": next((c["title"][lang] for c in p["categories"] if c["id"] == COVERAGE_CATEGORY), ""),
+        "plan": [r for r in rows if sections.get(r.o["category"]) == "checklist"],
+        "plan_titles": [c["title"][lang] for c in p["categories"] if c.get("section") == "checklist"],
+        "coverage": [r for r in rows if sections.get(r.o["category"]) == "coverage"],
+        "coverage_title": next((c["title"][lang] for c in p["categories"] if c.get("section") == "coverage"), ""),
         "blocking": [by_id[b] for b in p["blocking"] if b in by_id],
         "largest_gaps": fails[:5],
         "missing": [r for r in rows if r.status == "missing"],
         "checklist": [r for r in rows if _eligibility(r.o)],
         "groups": groups,
         "derivations": derivations,
-        "provisional": [{"name": x["name"], "value": value_text(x["value"], lang),
-                         "unit": unit_text(x["unit"]), "note": x["note"]} for x in p["provisional"]],
+        "provisional": [{"name": x["name"], "value": value_text(x["value"], lang), "unit": unit_text(x["unit"]),
+                         "note": (x.get("note_zh") or x["note"]) if lang == "zh" else x["note"]}
+                        for x in p["provisional"]],
+        "provisional_translated": lang == "zh" and all(x.get("note_zh") for x in p["provisional"]),
+        "standard": (p.get("standard_zh") or p["standard"]) if lang == "zh" else p["standard"],
     }
 
 
@@ -566,10 +556,10 @@ def _dedupe_af(_document, pdf) -> None:
     pdf.catalog["AF"] = pydyf.Array(kept)
 
 
-def identifier(doc: dict, dossier_bytes: bytes, lang: str, report_date: dt.date) -> bytes:
+def identifier(doc: dict, dossier_bytes: bytes, lang: str, report_date: dt.date, *extra: bytes) -> bytes:
     h = hashlib.sha256()
     for part in (result_json(doc).encode(), dossier_bytes, lang.encode(), report_date.isoformat().encode(),
-                 __version__.encode()):
+                 __version__.encode(), *extra):
         h.update(hashlib.sha256(part).digest())
     return h.hexdigest()[:32].encode()
 
@@ -590,8 +580,11 @@ class Rendered:
     warnings: list[str]
 
 
+REVIEW_ATTACHMENT = "parkcert-review-{program}.yaml"
+
+
 def render_pdf(doc: dict, dossier_bytes: bytes, dossier: dict, lang: str = "en",
-               report_date: dt.date | None = None) -> Rendered:
+               report_date: dt.date | None = None, reviews: dict[str, bytes] | None = None) -> Rendered:
     """Render the report; the dossier bytes and the result JSON are attached (PDF/A-3b, /AFRelationship)."""
     from weasyprint import CSS, HTML, Attachment
 
@@ -608,6 +601,12 @@ def render_pdf(doc: dict, dossier_bytes: bytes, dossier: dict, lang: str = "en",
         Attachment(string=result_json(doc).encode("utf-8"), name=RESULT_ATTACHMENT, url_fetcher=fetcher,
                    created=stamp, modified=stamp, relationship="Data",
                    description="ParkCert result document (schemas/result.schema.json)"),
+    ] + [
+        # the panel's review travels with the report, so that `parkcert verify` re-applies it
+        Attachment(string=raw, name=REVIEW_ATTACHMENT.format(program=program), url_fetcher=fetcher, created=stamp,
+                   modified=stamp, relationship="Source",
+                   description=f"Expert panel review of {program} (schemas/review.schema.json)")
+        for program, raw in sorted((reviews or {}).items())
     ]
     base = (REPORTS / TEMPLATE).as_uri()
     handler = _Collect()
@@ -620,7 +619,8 @@ def render_pdf(doc: dict, dossier_bytes: bytes, dossier: dict, lang: str = "en",
                 stylesheets=[stylesheet], font_config=font_config(), pdf_variant=PDF_VARIANT)
             buf = io.BytesIO()
             document.write_pdf(buf, finisher=_dedupe_af, pdf_variant=PDF_VARIANT, attachments=attachments,
-                               pdf_identifier=identifier(doc, dossier_bytes, lang, day))
+                               pdf_identifier=identifier(doc, dossier_bytes, lang, day,
+                                                         *(raw for _, raw in sorted((reviews or {}).items()))))
         finally:
             log.removeHandler(handler)
     return Rendered(buf.getvalue(), len(document.pages), handler.messages + [f"refused {u}" for u in fetcher.refused])

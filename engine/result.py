@@ -14,10 +14,11 @@ def _json(v):
     return v.isoformat() if isinstance(v, dt.date) else v
 
 
-def _target(t: Target | None) -> dict | None:
+def _target(t: Target | None, o: Outcome) -> dict | None:
     if t is None:
         return None
-    return {"direction": t.direction, "base_year": t.base_year, "base_value": t.base_value,
+    state = {"pass": "met", "fail": "not_met", "missing": "missing"}.get(o.engine_status or o.status, "not_yet_due")
+    return {"state": state, "direction": t.direction, "base_year": t.base_year, "base_value": t.base_value,
             "target_year": t.target_year, "value": t.value, "declared": t.declared, "pointer": t.pointer,
             "reason": t.reason, "base": _fact(t.base_fact)}
 
@@ -49,6 +50,7 @@ def _outcome(o: Outcome, result: ProgramResult) -> dict:
         "rule_id": o.rule_id,
         "title": {"en": rule.title.en, "zh": rule.title.zh},
         "category": rule.category,
+        "decides": result.pack.decision.decides(rule.category),
         "impact": rule.impact,
         "metric": rule.metric,
         "status": o.status,
@@ -67,7 +69,7 @@ def _outcome(o: Outcome, result: ProgramResult) -> dict:
                      "until": rule.valid_until.isoformat() if rule.valid_until else None},
         "provenance": _fact(o.fact),
         "reference": _fact(o.ref_fact),
-        "target": _target(o.target),
+        "target": _target(o.target, o),
         "progress_pct": o.progress_pct,
         "applies_if": {"metric": rule.applies_if[0], "eq": rule.applies_if[1]} if rule.applies_if else None,
         "engine_status": o.engine_status or o.status,
@@ -100,7 +102,8 @@ def program_document(r: ProgramResult) -> dict:
                      "detail": r.detail},
         "blocking": list(r.blocking),
         "counts": r.counts(),
-        "categories": [{"id": c.id, "title": {"en": c.title.en, "zh": c.title.zh}} for c in p.categories],
+        "categories": [{"id": c.id, "title": {"en": c.title.en, "zh": c.title.zh}, "section": c.section,
+                        "decides": p.decision.decides(c.id)} for c in p.categories],
         "provisional": [{"name": x.name, "value": x.value, "unit": x.unit, "note": x.note, "note_zh": x.note_zh}
                         for x in r.provisional],
         "outcomes": [_outcome(o, r) for o in r.outcomes],

@@ -17,13 +17,14 @@ from pathlib import Path
 from . import schema
 from .model import Outcome, ReviewDecision, RulePack
 from .problems import InputError, Problem, pointer
-from .yamlfile import read
+from .yamlfile import parse
 
 
 @dataclass(frozen=True)
 class Review:
     file: str
     sha256: str
+    raw: bytes
     program: str
     dossier_sha256: str
     panel: dict
@@ -32,6 +33,7 @@ class Review:
     engine_snapshot: dict[str, dict]     # what the engine said when the review was drafted
     recommendation: dict | None
     score: float | None
+    evaluation_period: str | None = None
 
 
 def _date(v) -> dt.date | None:
@@ -40,7 +42,19 @@ def _date(v) -> dt.date | None:
 
 def load_review(path: Path, shown: str | None = None) -> Review:
     shown = shown or str(path)
-    doc = read(path, shown)   # YAML is a superset of JSON: one reader, with line numbers
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(shown, "", f"cannot read: {exc.strerror}")]) from None
+    return review_from_bytes(raw, shown)
+
+
+def review_from_bytes(raw: bytes, shown: str) -> Review:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError([Problem(shown, "", "not UTF-8 text")]) from None
+    doc = parse(text, shown)   # YAML is a superset of JSON: one reader, with line numbers
     data = doc.data
     if not isinstance(data, dict):
         raise InputError([Problem(shown, "", "expected a mapping at the top level", 1)])
@@ -66,12 +80,13 @@ def load_review(path: Path, shown: str | None = None) -> Review:
                                 approver=d.get("approver"), date=_date(d.get("date")), expires=_date(d.get("expires")),
                                 risk=d.get("risk"), comments=d.get("comments"))
         for rule_id, d in data["decisions"].items()}
-    return Review(file=shown, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), program=data["program"],
+    return Review(file=shown, sha256=hashlib.sha256(raw).hexdigest(), raw=raw, program=data["program"],
                   dossier_sha256=data["dossier_sha256"], panel=data["panel"],
                   meeting_date=dt.date.fromisoformat(data["panel"]["meeting_date"]), decisions=decisions,
                   engine_snapshot={k: d["engine"] for k, d in data["decisions"].items() if "engine" in d},
                   recommendation=data.get("recommendation"),
-                  score=(data.get("evaluation") or {}).get("score"))
+                  score=(data.get("evaluation") or {}).get("score"),
+                  evaluation_period=(data.get("evaluation") or {}).get("period"))
 
 
 def check_against(review: Review, pack: RulePack, dossier_sha256: str, outcomes: tuple[Outcome, ...]) -> None:
@@ -127,7 +142,9 @@ def meta(review: Review, pack: RulePack) -> dict:
         band = pack.grading.grade(review.score)
         grade = {"score": review.score, "grade": band.grade, "title": {"en": band.title.en, "zh": band.title.zh},
                  "provisional": pack.grading.provisional, "note": pack.grading.note, "note_zh": pack.grading.note_zh,
-                 "bands": [{"grade": b.grade, "min_score": b.min_score} for b in pack.grading.bands]}
+                 "bands": [{"grade": b.grade, "min_score": b.min_score, "title": {"en": b.title.en, "zh": b.title.zh}}
+                           for b in pack.grading.bands],
+                 "period": review.evaluation_period}
     return {"file": review.file, "sha256": review.sha256, "panel": review.panel,
             "meeting_date": review.meeting_date.isoformat(), "recommendation": review.recommendation, "grade": grade}
 

@@ -70,7 +70,8 @@ def print_program(p: dict, console: Console) -> None:
         rows = [o for o in p["outcomes"] if o["category"] == cat["id"]]
         if not rows:
             continue
-        table = Table(title=titles[cat["id"]], title_justify="left", title_style="bold cyan", show_edge=False,
+        title = titles[cat["id"]] + ("" if cat.get("decides", True) else " — shown, does not decide the verdict")
+        table = Table(title=title, title_justify="left", title_style="bold cyan", show_edge=False,
                       pad_edge=False, expand=False)
         table.add_column("Rule", no_wrap=True)
         table.add_column("Indicator", max_width=46)

@@ -38,6 +38,12 @@ def read(path: Path, shown: str | None = None) -> YamlDoc:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError([Problem(shown, "", f"cannot read: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise InputError([Problem(shown, "", "not UTF-8 text")]) from None
+    return parse(text, shown)
+
+
+def parse(text: str, shown: str) -> YamlDoc:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

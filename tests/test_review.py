@@ -124,3 +124,19 @@ def test_review_init_lists_every_outcome_as_confirm(run, tmp_path):
     # and a panel's file is never overwritten by accident
     code, _, err = run("review", "init", DOSSIER, "-o", out)
     assert code == 2 and "exists already" in err
+
+
+def test_reviewed_report_carries_the_review_and_verify_reapplies_it(run, tmp_path):
+    from pypdf import PdfReader
+
+    from engine import render
+    out = tmp_path / "reviewed.pdf"
+    code, _, err = run("report", DOSSIER, "--review", REVIEW, "-o", out)
+    assert code == 0, err
+    files = render.attachments(out.read_bytes())
+    assert files["parkcert-review-eip-integrated.yaml"] == REVIEW.read_bytes()
+    text = "".join(p.extract_text() for p in PdfReader(out).pages[:2])
+    assert "2016-09-20" in text          # a reviewed report is dated no earlier than the panel's meeting
+    code, stdout, _ = run("verify", out)
+    assert code == 0 and "verdict holds" in stdout and "review of 2016-09-20" in stdout
+    assert "EIP-I-2.8" not in stdout      # re-run with the review: no rule changed its status
