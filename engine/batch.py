@@ -4,7 +4,8 @@
     Items − up to date (manifest: same sha256, same rules key) ──chunks──▶ worker processes
     worker: read → validate → check → result document (+ PDF) ──▶ OUTDIR/.parkcert/parts/<chunk>.jsonl (atomic)
     parent: one manifest line per completed chunk (appended, fsync'd) ──▶ progress
-    end:    results.jsonl, summary.csv, errors.jsonl assembled in input order (each atomic)
+    end:    results.jsonl, summary.csv, errors.jsonl assembled in input order (each atomic); the manifest
+            then points into results.jsonl itself and the parts are removed (one copy of the results on disk)
 
 Workers are long-lived: each loads the catalogue and the packs and compiles them
 once (initializer). A chunk's results reach the disk before its manifest line,
@@ -82,7 +83,7 @@ class Item:
 
 
 @dataclass
-class Outcome:
+class Checked:
     """What one dossier gave: the manifest keeps it, the outputs are assembled from it."""
     key: str
     file: str
@@ -101,7 +102,7 @@ class Outcome:
 @dataclass
 class ChunkDone:
     part: str | None                      # relative to the state folder; None when no dossier was valid
-    outcomes: list[Outcome]
+    outcomes: list[Checked]
     seconds: float
 
 
@@ -281,14 +282,14 @@ def pdf_name(doc: dict, lang: str) -> str:
     return f"{d['zone']['id']}-{d['as_of']}-{d['sha256'][:12]}-{lang}.pdf"
 
 
-def _check_one(item: Item, outdir: Path) -> tuple[Outcome, str | None]:
+def _check_one(item: Item, outdir: Path) -> tuple[Checked, str | None]:
     w = _W
     try:
         data, raw = _read(item)
         sha = _sha(raw)
         d = dossier_from_data(data, raw, w.catalogue, w.known, shown=item.key)
     except InputError as e:
-        return Outcome(item.key, item.file, item.line, item.sha256, "invalid",
+        return Checked(item.key, item.file, item.line, item.sha256, "invalid",
                        error=_error_record(item.file, item.line, item.sha256, e.problems)), None
     try:
         wanted = w.options.programs
@@ -306,14 +307,14 @@ def _check_one(item: Item, outdir: Path) -> tuple[Outcome, str | None]:
                 fh.write(rendered.pdf)
     except Exception as e:  # noqa: BLE001 - one dossier's failure must not stop the batch; it is reported
         problem = Problem(item.key, "", f"evaluation failed: {e.__class__.__name__}: {e}")
-        return Outcome(item.key, item.file, item.line, sha, "error",
+        return Checked(item.key, item.file, item.line, sha, "error",
                        error=_error_record(item.file, item.line, sha, [problem], kind="error")), None
     rows = summary_rows(doc, pdf)
     for r in rows:
         r[1], r[2] = item.file, item.line
     verdicts = {p["program"]: p["verdict"] for p in doc["programs"]}
     ok = all(v == "certifiable" for v in verdicts.values())
-    return Outcome(item.key, item.file, item.line, sha, "ok", certifiable=ok, verdicts=verdicts, rows=rows,
+    return Checked(item.key, item.file, item.line, sha, "ok", certifiable=ok, verdicts=verdicts, rows=rows,
                    pdf=pdf), line
 
 
@@ -377,7 +378,7 @@ class Manifest:
     def __init__(self, state: Path, rules: str):
         self.state, self.rules = state, rules
         self.path = state / MANIFEST
-        self.entries: dict[str, Outcome] = {}
+        self.entries: dict[str, Checked] = {}
         self.parts: dict[str, str | None] = {}      # key -> part file ("results.jsonl": the assembled output)
         self.assembled: dict | None = None          # identity of the results.jsonl the entries point into
         self._fh = None
@@ -411,7 +412,7 @@ class Manifest:
                 elif part is not None and not (self.state / part).exists():
                     continue
                 for o in rec["outcomes"]:
-                    out = Outcome(**o)
+                    out = Checked(**o)
                     self.entries[out.key] = out
                     self.parts[out.key] = part
 
@@ -421,7 +422,7 @@ class Manifest:
             return False
         return not (pdf and o.status == "ok" and not (o.pdf and (outdir / o.pdf).exists()))
 
-    def _line(self, part: str | None, outcomes: list[Outcome]) -> bytes:
+    def _line(self, part: str | None, outcomes: list[Checked]) -> bytes:
         return json.dumps({"rules": self.rules, "part": part, "outcomes": [vars(o) for o in outcomes]},
                           ensure_ascii=False).encode("utf-8") + b"\n"
 
@@ -637,6 +638,7 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
             if ex is not None:
                 if report.interrupted:
                     _stop(ex)
+                    _clean_temporaries(state)      # what a killed worker was writing
                 else:
                     ex.shutdown(wait=True)
             manifest.close()
