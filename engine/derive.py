@@ -12,7 +12,7 @@ import math
 from functools import cached_property
 
 from . import units
-from .formula import Formula, Undefined, evaluate, parse_formula
+from .formula import Formula, Undefined, evaluate, parsed, result_factor
 from .model import Catalogue, Dossier, Fact, Input, Metric, Target
 from .problems import pointer
 
@@ -58,7 +58,6 @@ class Deriver:
         self.as_of = as_of
         self._reference_year = reference_year
         self._cache: dict[tuple[str, int | None], Fact] = {}
-        self._formulas: dict[str, Formula] = {}
 
     @cached_property
     def reference_year(self) -> int | None:
@@ -114,8 +113,7 @@ class Deriver:
         return Fact(m.name, value, m.unit, "reported", year=year, inputs=(inp,), warnings=warnings)
 
     def _derived(self, m: Metric, period: int | None) -> Fact:
-        formula = self._formulas.get(m.name) or parse_formula(m.formula, self.cat.quantities)
-        self._formulas[m.name] = formula
+        formula = parsed(m.formula, self.cat.quantities)
         year = self.reference_year
         try:
             if year is None:
@@ -126,16 +124,15 @@ class Deriver:
                 value, inputs = self._period_function(formula, year, period)
                 return Fact(m.name, significant(value), m.unit, "derived", year=year, formula=m.formula,
                             inputs=inputs, period=(year - period, year))
-            quantities, inputs = {}, []
+            magnitudes, inputs = {}, []
             for name in formula.names:
-                q, inp = self._quantity(name, year)
-                quantities[name] = q
+                magnitudes[name], inp = self._quantity(name, year)
                 inputs.append(inp)
             try:
-                result = evaluate(formula, quantities)
+                # plain floats in each quantity's catalogue unit; one factor takes the result to the metric's unit
+                value = evaluate(formula, magnitudes) * result_factor(formula, self.cat.quantities, m.unit)
             except Undefined as u:
                 raise Missing(f"{u} for {year}", tuple(inputs)) from None
-            value = units.magnitude(result, m.unit)
             return Fact(m.name, significant(value), m.unit, "derived", year=year, formula=m.formula,
                         inputs=tuple(inputs))
         except Missing as miss:
@@ -149,9 +146,8 @@ class Deriver:
             raise Missing(f"no value for {name} in {year} (expected at {ptr})")
         raw = s["values"][str(year)]
         value, source = (raw["value"], raw.get("source")) if isinstance(raw, dict) else (raw, None)
-        q = units.quantity(float(value), s["unit"])
-        canonical = units.parse(self.cat.quantities[name].unit)
-        return q.to(canonical.units), Input(f"{name} {year}", ptr, value, s["unit"], source or s.get("source"))
+        in_catalogue_unit = float(value) * units.factor(s["unit"], self.cat.quantities[name].unit)
+        return in_catalogue_unit, Input(f"{name} {year}", ptr, value, s["unit"], source or s.get("source"))
 
     def _period_function(self, formula: Formula, year: int, period: int):
         start = year - period
@@ -161,9 +157,9 @@ class Deriver:
             q0, i0 = self._quantity(name, start)
             q1, i1 = self._quantity(name, year)
             inputs += [i0, i1]
-            if q0.magnitude <= 0:
-                raise Missing(f"{name} in {start} is {q0.magnitude:g}: its growth rate is undefined", tuple(inputs))
-            rates.append((float((q1 / q0).to("dimensionless").magnitude) ** (1 / period) - 1, name))
+            if q0 <= 0:
+                raise Missing(f"{name} in {start} is {q0:g}: its growth rate is undefined", tuple(inputs))
+            rates.append(((q1 / q0) ** (1 / period) - 1, name))
         if formula.function == "cagr":
             return rates[0][0] * 100, tuple(inputs)
         (rate_q, _), (rate_base, base) = rates

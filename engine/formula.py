@@ -67,6 +67,35 @@ def parse_formula(text: str, quantities) -> Formula:
     return Formula(text, tree, tuple(names), function)
 
 
+_PARSED: dict[str, Formula] = {}
+
+
+def parsed(text: str, quantities) -> Formula:
+    """parse_formula, once per process for each formula text."""
+    if text not in _PARSED:
+        _PARSED[text] = parse_formula(text, quantities)
+    return _PARSED[text]
+
+
+def result_factor(formula: Formula, quantities, unit: str) -> float:
+    """The factor from the formula evaluated on magnitudes in the quantities' own units to `unit`.
+
+    Raises units.UnitError when the formula's dimension is not the metric's (caught at catalogue load).
+    """
+    from . import units
+    key = (formula.text, unit)
+    if key not in _FACTORS:
+        ones = {n: units.quantity(1.0, quantities[n].unit) for n in formula.names}
+        result = evaluate(formula, ones)
+        if not hasattr(result, "units"):
+            result = units.quantity(float(result), "1")
+        _FACTORS[key] = units.magnitude(units.Quantity(1.0, result.units), unit)
+    return _FACTORS[key]
+
+
+_FACTORS: dict[tuple[str, str], float] = {}
+
+
 class Undefined(Exception):
     """The formula has no value for these inputs (zero denominator, no growth): the fact is missing."""
 

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from . import schema, units
-from .formula import FormulaError, parse_formula
+from .formula import FormulaError, parse_formula, result_factor
 from .model import Catalogue, Category, Decision, GradeBand, Grading, Metric, Parameter, Quantity, Rule, RulePack, Text, Tranche
 from .paths import RULES
 from .problems import InputError, Problem, pointer
@@ -81,8 +81,14 @@ def catalogue(root: Path = RULES) -> Catalogue:
     for name, m in metrics.items():
         if m.formula:
             try:
-                if parse_formula(m.formula, quantities).function:
+                formula = parse_formula(m.formula, quantities)
+                if formula.function:
                     metrics[name] = dataclasses.replace(m, uses_period=True)
+                elif m.unit not in ("bool", "date"):
+                    result_factor(formula, quantities, m.unit)   # the formula's dimension is the metric's
+            except units.UnitError as e:
+                problems.append(Problem(doc.path, f"/metrics/{name}/formula",
+                                        f"{m.formula} does not give {m.unit!r}: {e}", doc.line(["metrics", name, "formula"])))
             except FormulaError as e:
                 problems.append(Problem(doc.path, f"/metrics/{name}/formula", str(e), doc.line(["metrics", name, "formula"])))
     if problems:

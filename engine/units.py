@@ -102,14 +102,20 @@ def magnitude(q: pint.Quantity, spelling: str) -> float:
         raise UnitError(f"cannot express {q.units} in {spelling!r}") from exc
 
 
-def convert(value: float, from_unit: str, to_unit: str) -> float:
-    """Convert a magnitude; raises UnitError when the dimensions differ."""
+@lru_cache(maxsize=4096)
+def factor(from_unit: str, to_unit: str) -> float:
+    """What one `from_unit` is in `to_unit` (every unit here is linear: no offsets)."""
     if from_unit == to_unit:
-        return value
+        return 1.0
     try:
-        return magnitude(quantity(value, from_unit), to_unit)
+        return magnitude(quantity(1.0, from_unit), to_unit)
     except UnitError:
         raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r}") from None
+
+
+def convert(value: float, from_unit: str, to_unit: str) -> float:
+    """Convert a magnitude; raises UnitError when the dimensions differ."""
+    return value if from_unit == to_unit else value * factor(from_unit, to_unit)
 
 
 def compatible(from_unit: str, to_unit: str) -> bool:

@@ -126,3 +126,64 @@ def test_unreadable_file_in_a_real_process(args, tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "nope.json" in proc.stderr or "missing-file.json" in proc.stderr
+
+
+def _mutations(doc):
+    """Every way of breaking one field: wrong type, negative, null, removed."""
+    import copy
+    paths = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                paths.append(path + [k])
+                walk(v, path + [k])
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                paths.append(path + [i])
+                walk(v, path + [i])
+    walk(doc, [])
+    for path in paths:
+        for bad in ("text", -1, None, [], {"x": 1}, "DELETE"):
+            d = copy.deepcopy(doc)
+            parent = d
+            for p in path[:-1]:
+                parent = parent[p]
+            if bad == "DELETE":
+                if isinstance(parent, dict):
+                    del parent[path[-1]]
+                else:
+                    continue
+            else:
+                parent[path[-1]] = bad
+            yield d
+
+
+def test_the_fast_validator_agrees_with_jsonschema(example):
+    # the compiled fast path decides only that a dossier is valid; it must never pass one jsonschema rejects
+    import fastjsonschema
+
+    from engine import schema
+    fast = schema.fast_validator("dossier.schema.json")
+    full = schema.validator("dossier.schema.json")
+    checked = 0
+    for name in ("multi-program-yunxi-2016", "ctip-rizhao-etdz-2016", "sector-specific-nanhai-2016"):
+        for d in _mutations(example(name)):
+            try:
+                fast(d)
+                fast_ok = True
+            except fastjsonschema.JsonSchemaException:
+                fast_ok = False
+            assert fast_ok == full.is_valid(d), d
+            checked += 1
+    assert checked > 1000
+
+
+def test_outputs_get_the_usual_file_mode(run, tmp_path):
+    import os
+    import stat
+    out = tmp_path / "result.json"
+    run("check", "--format", "json", "-o", out, EXAMPLES / "certifiable-xinhe-2016.json")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
