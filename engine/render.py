@@ -125,6 +125,8 @@ def requirement_parts(comparison: dict, lang: str) -> tuple[str, str]:
         return f"{symbol} {value_text(t, lang) if t is not None else '?'}", comparison["metric"]
     if isinstance(t, bool):
         return f"= {fmt.YES_NO[lang][0 if t else 1]}", ""
+    if t is None and comparison.get("kind") in ("target", "benchmark"):
+        return label_set(lang)["no_target" if comparison["kind"] == "target" else "no_benchmark"], ""
     if t is None:
         return symbol, ""
     return f"{symbol} {value_text(t, lang)}", ""
