@@ -100,13 +100,7 @@ def check(dossiers, programs, as_of, fmt, engine, output, review_files):
     ev = make_evaluator(engine)
     docs = []
     for d in loaded:
-        chosen, skipped = _programs_for(d, programs, packs)
-        try:
-            results = check_programs(d, chosen, cat, as_of=day, engine=ev, reviews=reviews)
-        except InputError as e:
-            _fail(e.problems)
-        ready = readiness(results, skipped, cat, d.data["zone"]["type"]) if len(chosen) + len(skipped) > 1 else None
-        docs.append(document(results, ev.name, ready))
+        docs.append(_result(d, programs, packs, cat, day, ev, reviews))
     all_ok = all(p["verdict"] == "certifiable" for doc in docs for p in doc["programs"])
     if fmt == "json":
         out = json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2) + "\n"
@@ -124,6 +118,17 @@ def check(dossiers, programs, as_of, fmt, engine, output, review_files):
         if output:
             write_text(Path(output), buffer.getvalue())
     sys.exit(EXIT_OK if all_ok else EXIT_NOT_CERTIFIABLE)
+
+
+def _result(d, programs, packs, cat, day, ev, reviews) -> dict:
+    """The result document of one dossier: its programs, panel reviews applied, readiness when several."""
+    chosen, skipped = _programs_for(d, programs, packs)
+    try:
+        results = check_programs(d, chosen, cat, as_of=day, engine=ev, reviews=reviews)
+    except InputError as e:
+        _fail(e.problems)
+    ready = readiness(results, skipped, cat, d.data["zone"]["type"]) if len(chosen) + len(skipped) > 1 else None
+    return document(results, ev.name, ready)
 
 
 def _reviews(files, dossiers) -> list:
@@ -287,13 +292,7 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
     except OSError as e:
         _fail([Problem(dossier, "", f"cannot read: {e.strerror}")])
     ev = make_evaluator(engine)
-    chosen, skipped = _programs_for(d, programs, packs)
-    try:
-        results = check_programs(d, chosen, cat, as_of=day, engine=ev, reviews=reviews)
-    except InputError as e:
-        _fail(e.problems)
-    ready = readiness(results, skipped, cat, d.data["zone"]["type"]) if len(chosen) + len(skipped) > 1 else None
-    doc = document(results, ev.name, ready)
+    doc = _result(d, programs, packs, cat, day, ev, reviews)
     from . import render  # WeasyPrint and matplotlib load only for reports
     from .atomic import write_bytes
     try:
