@@ -293,6 +293,11 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
         _fail([Problem(dossier, "", f"cannot read: {e.strerror}")])
     ev = make_evaluator(engine)
     doc = _result(d, programs, packs, cat, day, ev, reviews)
+    # the report names its inputs by file name: the same files give the same bytes from any folder
+    doc["dossier"]["file"] = Path(dossier).name
+    for p in doc["programs"]:
+        if p.get("review"):
+            p["review"]["file"] = Path(p["review"]["file"]).name
     from . import render  # WeasyPrint and matplotlib load only for reports
     from .atomic import write_bytes
     try:

@@ -564,3 +564,20 @@ def test_reviewed_report_is_byte_identical(more_reports, tmp_path):
     again = tmp_path / "reviewed.pdf"
     _report(FAILING, again, "--lang", "zh", "--review", REVIEW)
     assert again.read_bytes() == more_reports["reviewed", "zh"][0].read_bytes()
+
+
+def test_same_bytes_whatever_folder_the_dossier_is_named_from(tmp_path):
+    import hashlib
+    import shutil
+    import subprocess
+    import sys
+    src = Path(__file__).resolve().parent.parent / "examples" / "certifiable-xinhe-2016.json"
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    shutil.copy(src, tmp_path / "a" / "b" / src.name)
+    digests = []
+    for cwd, arg in ((tmp_path, f"a/b/{src.name}"), (tmp_path / "a" / "b", src.name)):
+        out = tmp_path / f"r{len(digests)}.pdf"
+        subprocess.run([sys.executable, "-m", "engine.cli", "report", arg, "-o", str(out)], cwd=cwd, check=True,
+                       capture_output=True)
+        digests.append(hashlib.sha256(out.read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
