@@ -282,8 +282,11 @@ def test_fetcher_serves_only_files_under_reports(tmp_path):
 def test_attachments_round_trip(reports, check_doc):
     files = render.attachments(reports["en"][0].read_bytes())
     assert files[render.DOSSIER_ATTACHMENT] == FAILING.read_bytes()
-    assert json.loads(files[render.RESULT_ATTACHMENT]) == check_doc
-    assert files[render.RESULT_ATTACHMENT].decode("utf-8") == render.result_json(check_doc)
+    # exactly what `check --format json` gives, with the dossier named by its file name
+    expected = json.loads(json.dumps(check_doc))
+    expected["dossier"]["file"] = FAILING.name
+    assert json.loads(files[render.RESULT_ATTACHMENT]) == expected
+    assert files[render.RESULT_ATTACHMENT].decode("utf-8") == render.result_json(expected)
 
 
 def test_pdfa_3b_structure(reports):
