@@ -13,7 +13,7 @@ from . import units
 from .derive import years_before
 from .model import Outcome, RulePack
 
-MONEY_UNIT = "million RMB"
+MONEY_UNIT = units.MONEY_UNIT
 
 
 def _category(pack: RulePack, o: Outcome) -> str:
@@ -37,9 +37,7 @@ def _all_pass(pack: RulePack, outcomes, plan: dict, as_of: dt.date):
 
 
 def _money(m: dict | None) -> float | None:
-    if not m:
-        return None
-    return round(units.convert(float(m["value"]), m["unit"], MONEY_UNIT), 6)
+    return round(units.money(m), 6) if m else None
 
 
 def _share_met(pack: RulePack, outcomes, plan: dict, as_of: dt.date):
@@ -105,6 +103,7 @@ def _subsidy(pack: RulePack, plan: dict, as_of: dt.date, verdict: str, mean_prog
         out["refund"] = {
             "title": {"en": d.refund_title.en, "zh": d.refund_title.zh} if d.refund_title else None,
             "review_date": review.isoformat(),
+            "after_years": d.refund_after_years,
             "assessable": assessable,
             "progress_required_pct": d.refund_progress_pct,
             "mean_progress_pct": mean_progress,

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from . import units
 from .model import Dossier, RulePack
 
-MONEY_UNIT = "million RMB"
+MONEY_UNIT = units.MONEY_UNIT
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,6 @@ class SubsidyRow:
     approval_date: str
 
 
-def _money(m: dict) -> float:
-    return units.convert(float(m["value"]), m["unit"], MONEY_UNIT)
-
-
 def subsidy_rows(dossiers: list[Dossier], pack: RulePack) -> tuple[list[SubsidyRow], list[str]]:
     rows, without = [], []
     for d in dossiers:
@@ -39,8 +35,8 @@ def subsidy_rows(dossiers: list[Dossier], pack: RulePack) -> tuple[list[SubsidyR
         if not sub:
             without.append(d.path)
             continue
-        subsidy = _money(sub["approved"])
-        inv = _money(sub["investment"]) if sub.get("investment") else None
+        subsidy = units.money(sub["approved"])
+        inv = units.money(sub["investment"]) if sub.get("investment") else None
         share = subsidy / inv * 100 if inv else None
         rows.append(SubsidyRow(d.zone_id, d.name.en, d.name.zh, d.path, subsidy, inv, share, sub["approval_date"]))
     return rows, without

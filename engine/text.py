@@ -167,7 +167,7 @@ def _decision_notes(p: dict) -> list[str]:
     ref = d.get("refund")
     if ref:
         if not ref["assessable"]:
-            out.append(f"refund test: not before {ref['review_date']} (three years after approval)")
+            out.append(f"refund test: not before {ref['review_date']} ({ref['after_years']} years after approval)")
         else:
             prog = "—" if ref["mean_progress_pct"] is None else f"{ref['mean_progress_pct']:g} %"
             out.append(f"refund test on {ref['review_date']}: mean progress {prog} against "

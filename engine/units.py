@@ -123,3 +123,11 @@ def compatible(from_unit: str, to_unit: str) -> bool:
         return parse(from_unit).dimensionality == parse(to_unit).dimensionality
     except UnitError:
         return False
+
+
+MONEY_UNIT = "million RMB"   # subsidies and investments are compared in the unit of the seed's Table A1
+
+
+def money(m: dict) -> float:
+    """A dossier amount {value, unit} in million RMB."""
+    return convert(float(m["value"]), m["unit"], MONEY_UNIT)
