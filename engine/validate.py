@@ -1,6 +1,7 @@
 """Read and validate a zone dossier: JSON syntax, the schema, then the catalogue's names and units."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -26,136 +27,149 @@ def read_json(path: Path, shown: str) -> tuple[dict, bytes]:
 
 
 def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, known_programs: list[str]) -> list[Problem]:
-    """Checks the schema cannot express: names and units against the catalogue, dates against each other."""
+    """Checks the schema cannot express: names and units against the catalogue, dates against each other.
+
+    Runs on documents the schema rejected too, so that every problem is reported at once: a section whose
+    structure is broken (already reported by the schema) is skipped, not fatal.
+    """
     out: list[Problem] = []
 
     def bad(parts, msg):
         out.append(Problem(shown, pointer(parts), msg))
 
-    as_of = dt.date.fromisoformat(data["as_of"])
-    if as_of > today:
-        bad(["as_of"], f"the assessment date {as_of} is in the future (today is {today})")
-    ref = data.get("reference_year")
-    if ref is not None and ref > as_of.year:
-        bad(["reference_year"], f"reference year {ref} is after the assessment date {as_of}")
-    for i, prog in enumerate(data["zone"]["programs"]):
-        if prog not in known_programs:
-            bad(["zone", "programs", i], f"unknown program {prog!r} (known: {', '.join(known_programs)})")
-
-    for name, s in (data.get("series") or {}).items():
-        q = cat.quantities.get(name)
-        if q is None:
-            bad(["series", name], f"unknown quantity {name!r} (known: {', '.join(sorted(cat.quantities))})")
-            continue
-        try:
-            units.parse(s["unit"])
-            if not units.compatible(s["unit"], q.unit):
-                bad(["series", name, "unit"], f"expected a unit convertible to {q.unit!r}, found {s['unit']!r}")
-        except units.UnitError as e:
-            bad(["series", name, "unit"], str(e))
-        for year in s["values"]:
-            if int(year) > as_of.year:
-                bad(["series", name, "values", year], f"a value for {year} is after the assessment date {as_of}")
-
-    for name, r in (data.get("reported") or {}).items():
-        m = cat.metrics.get(name)
-        if m is None:
-            bad(["reported", name], f"unknown metric {name!r} (known: {', '.join(sorted(cat.metrics))})")
-            continue
-        if m.extract:
-            bad(["reported", name], f"{name!r} is read from {m.extract['pointer']}, not reported")
-            continue
-        if m.is_bool:
-            if not isinstance(r["value"], bool):
-                bad(["reported", name, "value"], f"expected true or false, found {json.dumps(r['value'])}")
-            continue
-        if isinstance(r["value"], bool):
-            bad(["reported", name, "value"], f"expected a number in {m.unit!r}, found {json.dumps(r['value'])}")
-        if "unit" not in r:
-            bad(["reported", name], f"unit is required (the metric is in {m.unit!r})")
-            continue
-        try:
-            units.parse(r["unit"])
-            if not units.compatible(r["unit"], m.unit):
-                bad(["reported", name, "unit"], f"expected a unit convertible to {m.unit!r}, found {r['unit']!r}")
-        except units.UnitError as e:
-            bad(["reported", name, "unit"], str(e))
-        if r.get("year") is not None and r["year"] > as_of.year:
-            bad(["reported", name, "year"], f"year {r['year']} is after the assessment date {as_of}")
-
-    for name, b in (data.get("benchmarks") or {}).items():
-        m = cat.metrics.get(name)
-        if m is None:
-            bad(["benchmarks", name], f"unknown metric {name!r}")
-        elif not m.numeric:
-            bad(["benchmarks", name], f"{name!r} is a {m.unit} value; benchmarks are numbers")
-        else:
-            _unit(bad, ["benchmarks", name, "unit"], b["unit"], m.unit)
-
-    for prog, plan in (data.get("work_plans") or {}).items():
-        where = ["work_plans", prog]
-        if prog not in known_programs:
-            bad(where, f"work plan for an unknown program {prog!r} (known: {', '.join(known_programs)})")
-        for key in ("submitted", "approved"):
-            if plan.get(key) and plan[key] > data["as_of"]:
-                bad(where + [key], f"the work plan is dated {plan[key]}, after the assessment date {as_of}")
-        sub = plan.get("subsidy") or {}
-        if sub.get("approval_date") and sub["approval_date"] > data["as_of"]:
-            bad(where + ["subsidy", "approval_date"], f"approval dated {sub['approval_date']}, after the assessment date {as_of}")
-        for key in ("approved", "investment"):
-            if key in sub:
-                _unit(bad, where + ["subsidy", key, "unit"], sub[key]["unit"], "RMB")
-        for i, r in enumerate(sub.get("received") or []):
-            _unit(bad, where + ["subsidy", "received", i, "amount", "unit"], r["amount"]["unit"], "RMB")
-        for i, p in enumerate(plan.get("projects") or []):
-            if "investment" in p:
-                _unit(bad, where + ["projects", i, "investment", "unit"], p["investment"]["unit"], "RMB")
-        seen = set()
-        for i, t in enumerate(plan.get("targets") or []):
-            tw = where + ["targets", i]
-            m = cat.metrics.get(t["metric"])
-            if m is None:
-                bad(tw + ["metric"], f"unknown metric {t['metric']!r}")
+    if not isinstance(data, dict):
+        return out
+    tolerant = contextlib.suppress(KeyError, TypeError, ValueError, AttributeError, IndexError, NameError)
+    as_of = None
+    with tolerant:
+        as_of = dt.date.fromisoformat(data["as_of"])
+        if as_of > today:
+            bad(["as_of"], f"the assessment date {as_of} is in the future (today is {today})")
+        ref = data.get("reference_year")
+        if isinstance(ref, int) and ref > as_of.year:
+            bad(["reference_year"], f"reference year {ref} is after the assessment date {as_of}")
+    as_of_text = as_of.isoformat() if as_of else "9999-12-31"
+    with tolerant:
+        for i, prog in enumerate(data["zone"]["programs"]):
+            if prog not in known_programs:
+                bad(["zone", "programs", i], f"unknown program {prog!r} (known: {', '.join(known_programs)})")
+    with tolerant:
+        for name, s in (data.get("series") or {}).items():
+            q = cat.quantities.get(name)
+            if q is None:
+                bad(["series", name], f"unknown quantity {name!r} (known: {', '.join(sorted(cat.quantities))})")
                 continue
-            if t["metric"] in seen:
-                bad(tw + ["metric"], f"a second target for {t['metric']!r}")
-            seen.add(t["metric"])
-            if not m.numeric:
-                bad(tw + ["metric"], f"{t['metric']!r} is a {m.unit} value; targets are numbers")
-                continue
-            for part in ("base", "target"):
-                if "unit" in t[part]:
-                    _unit(bad, tw + [part, "unit"], t[part]["unit"], m.unit)
-            if t["target"]["year"] < t["base"]["year"]:
-                bad(tw + ["target", "year"], f"target year {t['target']['year']} is before the base year {t['base']['year']}")
-            if "change_pt" in t["target"] and m.unit != "%":
-                bad(tw + ["target", "change_pt"], f"percentage points apply to % indicators; {t['metric']} is in {m.unit!r}")
-            relative = "change_pct" in t["target"] or "change_pt" in t["target"]
-            absolute = "value" in t["target"] or "range" in t["target"]
-            if relative and not absolute and "value" not in t["base"]:
-                missing = _underivable(data, cat, m, t["base"]["year"])
-                if missing:
-                    bad(tw + ["base"], f"a relative target needs a base value: give base.value, or the "
-                                       f"{t['base']['year']} values at {', '.join(missing)}")
-
-    elig = data.get("eligibility") or {}
-    gdp = elig.get("gdp_growth") or {}
-    for key in ("zone", "provincial", "municipal"):
-        if key in gdp:
-            u = gdp[key]["unit"]
             try:
-                units.parse(u)
-                if not units.compatible(u, "%"):
-                    bad(["eligibility", "gdp_growth", key, "unit"], f"expected a growth rate in '%', found {u!r}")
+                units.parse(s["unit"])
+                if not units.compatible(s["unit"], q.unit):
+                    bad(["series", name, "unit"], f"expected a unit convertible to {q.unit!r}, found {s['unit']!r}")
             except units.UnitError as e:
-                bad(["eligibility", "gdp_growth", key, "unit"], str(e))
-    iso = elig.get("iso14001") or {}
-    if iso.get("valid_from") and iso.get("valid_to") and iso["valid_from"] > iso["valid_to"]:
-        bad(["eligibility", "iso14001", "valid_to"], f"valid_to {iso['valid_to']} is before valid_from {iso['valid_from']}")
-    for i, ev in enumerate((elig.get("incidents") or {}).get("events") or []):
-        if ev["date"] > data["as_of"]:
-            bad(["eligibility", "incidents", "events", i, "date"],
-                f"event dated {ev['date']} is after the assessment date {as_of}")
+                bad(["series", name, "unit"], str(e))
+            for year in s["values"]:
+                if as_of and int(year) > as_of.year:
+                    bad(["series", name, "values", year], f"a value for {year} is after the assessment date {as_of}")
+    with tolerant:
+        for name, r in (data.get("reported") or {}).items():
+            m = cat.metrics.get(name)
+            if m is None:
+                bad(["reported", name], f"unknown metric {name!r} (known: {', '.join(sorted(cat.metrics))})")
+                continue
+            if m.extract:
+                bad(["reported", name], f"{name!r} is read from {m.extract['pointer']}, not reported")
+                continue
+            if m.is_bool:
+                if not isinstance(r["value"], bool):
+                    bad(["reported", name, "value"], f"expected true or false, found {json.dumps(r['value'])}")
+                continue
+            if isinstance(r["value"], bool):
+                bad(["reported", name, "value"], f"expected a number in {m.unit!r}, found {json.dumps(r['value'])}")
+            if "unit" not in r:
+                bad(["reported", name], f"unit is required (the metric is in {m.unit!r})")
+                continue
+            try:
+                units.parse(r["unit"])
+                if not units.compatible(r["unit"], m.unit):
+                    bad(["reported", name, "unit"], f"expected a unit convertible to {m.unit!r}, found {r['unit']!r}")
+            except units.UnitError as e:
+                bad(["reported", name, "unit"], str(e))
+            if as_of and r.get("year") is not None and r["year"] > as_of.year:
+                bad(["reported", name, "year"], f"year {r['year']} is after the assessment date {as_of}")
+    with tolerant:
+        for name, b in (data.get("benchmarks") or {}).items():
+            m = cat.metrics.get(name)
+            if m is None:
+                bad(["benchmarks", name], f"unknown metric {name!r}")
+            elif not m.numeric:
+                bad(["benchmarks", name], f"{name!r} is a {m.unit} value; benchmarks are numbers")
+            else:
+                _unit(bad, ["benchmarks", name, "unit"], b["unit"], m.unit)
+    with tolerant:
+        for prog, plan in (data.get("work_plans") or {}).items():
+            where = ["work_plans", prog]
+            if prog not in known_programs:
+                bad(where, f"work plan for an unknown program {prog!r} (known: {', '.join(known_programs)})")
+            for key in ("submitted", "approved"):
+                if plan.get(key) and plan[key] > as_of_text:
+                    bad(where + [key], f"the work plan is dated {plan[key]}, after the assessment date {as_of}")
+            sub = plan.get("subsidy") or {}
+            if sub.get("approval_date") and sub["approval_date"] > as_of_text:
+                bad(where + ["subsidy", "approval_date"], f"approval dated {sub['approval_date']}, after the assessment date {as_of}")
+            for key in ("approved", "investment"):
+                if key in sub:
+                    _unit(bad, where + ["subsidy", key, "unit"], sub[key]["unit"], "RMB")
+            for i, r in enumerate(sub.get("received") or []):
+                _unit(bad, where + ["subsidy", "received", i, "amount", "unit"], r["amount"]["unit"], "RMB")
+            for i, p in enumerate(plan.get("projects") or []):
+                if "investment" in p:
+                    _unit(bad, where + ["projects", i, "investment", "unit"], p["investment"]["unit"], "RMB")
+            seen = set()
+            for i, t in enumerate(plan.get("targets") or []):
+                tw = where + ["targets", i]
+                m = cat.metrics.get(t["metric"])
+                if m is None:
+                    bad(tw + ["metric"], f"unknown metric {t['metric']!r}")
+                    continue
+                if t["metric"] in seen:
+                    bad(tw + ["metric"], f"a second target for {t['metric']!r}")
+                seen.add(t["metric"])
+                if not m.numeric:
+                    bad(tw + ["metric"], f"{t['metric']!r} is a {m.unit} value; targets are numbers")
+                    continue
+                for part in ("base", "target"):
+                    if "unit" in t[part]:
+                        _unit(bad, tw + [part, "unit"], t[part]["unit"], m.unit)
+                if t["target"]["year"] < t["base"]["year"]:
+                    bad(tw + ["target", "year"], f"target year {t['target']['year']} is before the base year {t['base']['year']}")
+                if "change_pt" in t["target"] and m.unit != "%":
+                    bad(tw + ["target", "change_pt"], f"percentage points apply to % indicators; {t['metric']} is in {m.unit!r}")
+                relative = "change_pct" in t["target"] or "change_pt" in t["target"]
+                absolute = "value" in t["target"] or "range" in t["target"]
+                if relative and not absolute and "value" not in t["base"]:
+                    missing = _underivable(data, cat, m, t["base"]["year"])
+                    if missing:
+                        bad(tw + ["base"], f"a relative target needs a base value: give base.value, or the "
+                                           f"{t['base']['year']} values at {', '.join(missing)}")
+    with tolerant:
+        elig = data.get("eligibility") or {}
+        gdp = elig.get("gdp_growth") or {}
+    with tolerant:
+        for key in ("zone", "provincial", "municipal"):
+            if key in gdp:
+                u = gdp[key]["unit"]
+                try:
+                    units.parse(u)
+                    if not units.compatible(u, "%"):
+                        bad(["eligibility", "gdp_growth", key, "unit"], f"expected a growth rate in '%', found {u!r}")
+                except units.UnitError as e:
+                    bad(["eligibility", "gdp_growth", key, "unit"], str(e))
+        iso = elig.get("iso14001") or {}
+        if iso.get("valid_from") and iso.get("valid_to") and iso["valid_from"] > iso["valid_to"]:
+            bad(["eligibility", "iso14001", "valid_to"], f"valid_to {iso['valid_to']} is before valid_from {iso['valid_from']}")
+    with tolerant:
+        for i, ev in enumerate((elig.get("incidents") or {}).get("events") or []):
+            if ev["date"] > as_of_text:
+                bad(["eligibility", "incidents", "events", i, "date"],
+                    f"event dated {ev['date']} is after the assessment date {as_of}")
     return out
 
 
@@ -188,11 +202,13 @@ def load_dossier(path: Path, cat: Catalogue, known_programs: list[str], today: d
 def dossier_from_data(data, raw: bytes, cat: Catalogue, known_programs: list[str], today: dt.date | None = None,
                       shown: str = "<dossier>") -> Dossier:
     today = today or dt.date.today()
-    found = schema.problems("dossier.schema.json", data)
-    if found:
-        raise InputError([Problem(shown, pointer(p), m) for p, m in found])
-    problems = semantic_problems(data, cat, shown, today, known_programs)
+    found = [Problem(shown, pointer(p), m) for p, m in schema.problems("dossier.schema.json", data)]
+    # every problem at once: the catalogue and date checks run on a rejected document too, except
+    # below a value the schema already found of the wrong kind
+    wrong = [f.pointer for f in found if f.message.startswith("expected")]
+    problems = found + [p for p in semantic_problems(data, cat, shown, today, known_programs)
+                        if not any(p.pointer == w or p.pointer.startswith(w + "/") for w in wrong)]
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(problems, key=lambda p: p.pointer))
     return Dossier(path=shown, sha256=hashlib.sha256(raw).hexdigest(), data=data,
                    as_of=dt.date.fromisoformat(data["as_of"]), reference_year=data.get("reference_year"))

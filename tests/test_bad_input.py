@@ -187,3 +187,27 @@ def test_outputs_get_the_usual_file_mode(run, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def test_schema_and_catalogue_problems_are_reported_together(run, example, write_dossier, tmp_path):
+    d = example("ctip-rizhao-etdz-2016")
+    del d["work_plans"]["ctip"]["targets"][1]["direction"]
+    d["series"]["fresh_water"]["unit"] = "立方"
+    d["as_of"] = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    err = bad(run, write_dossier(d), tmp_path=tmp_path)
+    assert "/work_plans/ctip/targets/1: 'direction' is required" in err
+    assert "/series/fresh_water/unit: unknown unit '立方'" in err
+    assert "/as_of: the assessment date" in err and "3 problems" in err
+
+
+def test_any_broken_dossier_gets_messages_never_a_traceback(example):
+    from engine import load
+    from engine.problems import InputError
+    from engine.validate import dossier_from_data
+    cat, known = load.catalogue(), load.pack_ids()
+    for name in ("multi-program-yunxi-2016", "ctip-tianjin-teda-2011"):
+        for d in _mutations(example(name)):
+            try:
+                dossier_from_data(d, b"{}", cat, known)
+            except InputError as e:
+                assert e.problems
