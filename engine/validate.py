@@ -113,7 +113,8 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
                     bad(where + [key], f"the work plan is dated {plan[key]}, after the assessment date {as_of}")
             sub = plan.get("subsidy") or {}
             if sub.get("approval_date") and sub["approval_date"] > as_of_text:
-                bad(where + ["subsidy", "approval_date"], f"approval dated {sub['approval_date']}, after the assessment date {as_of}")
+                bad(where + ["subsidy", "approval_date"],
+                    f"approval dated {sub['approval_date']}, after the assessment date {as_of}")
             for key in ("approved", "investment"):
                 if key in sub:
                     _unit(bad, where + ["subsidy", key, "unit"], sub[key]["unit"], "RMB")
