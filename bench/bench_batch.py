@@ -37,10 +37,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 import generate  # noqa: E402
 
 from engine import load, schema  # noqa: E402
-from engine.compile import as_number  # noqa: E402
 from engine.derive import Deriver  # noqa: E402
 from engine.durable_adapter import DurableEvaluator  # noqa: E402
-from engine.evaluate import check, compiled  # noqa: E402
+from engine.evaluate import check, compiled, engine_values  # noqa: E402
 from engine.oracle import PythonEvaluator  # noqa: E402
 from engine.result import document  # noqa: E402
 from engine.validate import dossier_from_data, semantic_problems  # noqa: E402
@@ -79,15 +78,7 @@ def pack_values(raws, cat, known, pack):
     out = []
     for raw in raws:
         d = dossier_from_data(json.loads(raw), raw, cat, known, shown="bench")
-        der = Deriver(d, cat, d.as_of)
-        values = {}
-        for r in pack.rules:
-            for m in (r.metric, r.ref_metric):
-                if m:
-                    f = der.fact(m, pack.period_years)
-                    if f.present:
-                        values[m] = as_number(f.value)
-        out.append(values)
+        out.append(engine_values(pack, Deriver(d, cat, d.as_of)))
     return out
 
 

@@ -17,10 +17,9 @@ import time
 from pathlib import Path
 
 from engine import load
-from engine.compile import as_number
 from engine.derive import Deriver
 from engine.durable_adapter import DurableEvaluator
-from engine.evaluate import check, compiled
+from engine.evaluate import check, compiled, engine_values
 from engine.oracle import PythonEvaluator
 from engine.validate import load_dossier
 
@@ -43,17 +42,7 @@ def main() -> None:
     pack = load.pack("eip-integrated")
     cp = compiled(pack)
     dossiers = [load_dossier(p, cat, load.pack_ids()) for p in sorted((ROOT / "examples").glob("*.json"))]
-    facts = []
-    for d in dossiers:
-        der = Deriver(d, cat, d.as_of)
-        values = {}
-        for r in pack.rules:
-            for m in (r.metric, r.ref_metric):
-                if m:
-                    f = der.fact(m, pack.period_years)
-                    if f.present:
-                        values[m] = as_number(f.value)
-        facts.append(values)
+    facts = [engine_values(pack, Deriver(d, cat, d.as_of)) for d in dossiers]
 
     durable, oracle = DurableEvaluator(), PythonEvaluator()
     durable.evaluate(cp, facts[0])  # ruleset creation is not part of the rate

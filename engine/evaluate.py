@@ -119,10 +119,8 @@ def _applies(rule: Rule, deriver: Deriver) -> tuple[bool | None, str]:
     return True, ""
 
 
-def evaluate_program(pack: RulePack, deriver: Deriver, engine=None, review=None) -> ProgramResult:
-    engine = engine or evaluator()
-    cp = compiled(pack)
-    as_of = deriver.as_of
+def _gather(pack: RulePack, deriver: Deriver):
+    """Every fact, benchmark and declared target the pack's rules read, and the values sent to the engine."""
     facts: dict[str, Fact] = {}
     refs: dict[str, Fact] = {}
     targets: dict[str, Target | None] = {}
@@ -141,6 +139,19 @@ def evaluate_program(pack: RulePack, deriver: Deriver, engine=None, review=None)
             if t is not None and t.value is not None:
                 values[target_attribute(r.metric, t.direction)] = as_number(t.value)
     values.update({n: as_number(f.value) for n, f in facts.items() if f.present})
+    return facts, refs, targets, values
+
+
+def engine_values(pack: RulePack, deriver: Deriver) -> dict[str, float]:
+    """What an evaluator receives for one dossier (benchmarks use this to time the engines alone)."""
+    return _gather(pack, deriver)[3]
+
+
+def evaluate_program(pack: RulePack, deriver: Deriver, engine=None, review=None) -> ProgramResult:
+    engine = engine or evaluator()
+    cp = compiled(pack)
+    as_of = deriver.as_of
+    facts, refs, targets, values = _gather(pack, deriver)
     fired = engine.evaluate(cp, values)
     outcomes = tuple(
         outcome(r, fired.get(r.id), facts[r.metric],

@@ -59,12 +59,7 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
             if q is None:
                 bad(["series", name], f"unknown quantity {name!r} (known: {', '.join(sorted(cat.quantities))})")
                 continue
-            try:
-                units.parse(s["unit"])
-                if not units.compatible(s["unit"], q.unit):
-                    bad(["series", name, "unit"], f"expected a unit convertible to {q.unit!r}, found {s['unit']!r}")
-            except units.UnitError as e:
-                bad(["series", name, "unit"], str(e))
+            _unit(bad, ["series", name, "unit"], s["unit"], q.unit)
             for year in s["values"]:
                 if as_of and int(year) > as_of.year:
                     bad(["series", name, "values", year], f"a value for {year} is after the assessment date {as_of}")
@@ -86,12 +81,7 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
             if "unit" not in r:
                 bad(["reported", name], f"unit is required (the metric is in {m.unit!r})")
                 continue
-            try:
-                units.parse(r["unit"])
-                if not units.compatible(r["unit"], m.unit):
-                    bad(["reported", name, "unit"], f"expected a unit convertible to {m.unit!r}, found {r['unit']!r}")
-            except units.UnitError as e:
-                bad(["reported", name, "unit"], str(e))
+            _unit(bad, ["reported", name, "unit"], r["unit"], m.unit)
             if as_of and r.get("year") is not None and r["year"] > as_of.year:
                 bad(["reported", name, "year"], f"year {r['year']} is after the assessment date {as_of}")
     with tolerant:
