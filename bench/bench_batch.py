@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import generate  # noqa: E402
+from bench_engine import rss_mb  # noqa: E402
 
 from engine import load, schema  # noqa: E402
 from engine.derive import Deriver  # noqa: E402
@@ -45,14 +46,6 @@ from engine.result import document  # noqa: E402
 from engine.validate import dossier_from_data, semantic_problems  # noqa: E402
 
 ZONES_2014 = 1568
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def dossiers_folder(work: Path, n: int, seed: int) -> Path:
