@@ -1,0 +1,108 @@
+"""parkcert batch: many dossiers in parallel."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from .. import fmt
+from . import main
+from .common import (
+    EXIT_NOT_CERTIFIABLE,
+    EXIT_OK,
+    fail,
+    parse_date,
+)
+
+
+def _batch_progress(enabled: bool):
+    """A rich progress bar on stderr (dossiers, rate, ETA), as a factory for engine.batch.run."""
+    import contextlib
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task):
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} dossiers/s" if speed else "… dossiers/s", style="progress.data.speed")
+
+    @contextlib.contextmanager
+    def factory(total: int, skipped: int):
+        err = Console(stderr=True, highlight=False)
+        if skipped:
+            err.print(f"{skipped:,} dossier{'s' if skipped != 1 else ''} up to date, skipped")
+        columns = [TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   Rate(), TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+        with Progress(*columns, console=err, disable=not enabled or not total, speed_estimate_period=10) as bar:
+            task = bar.add_task("checking", total=total)
+            yield lambda n: bar.advance(task, n)
+
+    return factory
+
+
+@main.command("batch")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="Output folder: results.jsonl, summary.csv, errors.jsonl (and pdf/ with --pdf).")
+@click.option("--program", "programs", multiple=True, metavar="ID",
+              help="Program to check (repeatable; 'all' for every pack). Default: the programs each dossier applies for.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Assess on this date instead of each dossier's as_of.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+              help="Worker processes (default: the number of CPUs).")
+@click.option("--pdf", is_flag=True, help="Also render each dossier's PDF report into OUTDIR/pdf/.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="PDF report language.")
+@click.option("--engine", type=click.Choice(["durable", "python"]), default=None,
+              help="Rule engine: durable_rules (default) or the plain-Python reference evaluator.")
+@click.option("--chunk-size", type=click.IntRange(1, 10_000), default=None,
+              help="Dossiers per unit of work (default: adapted to the input size, at most 64).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+def batch_command(inputs, outdir, programs, as_of, jobs, pdf, lang, engine, chunk_size, progress):
+    """Check many dossiers in parallel: INPUTS are files, folders (*.json inside) or JSON Lines (.jsonl, - for stdin).
+
+    Writes OUTDIR/results.jsonl (one result document per dossier), summary.csv (a row per zone and program)
+    and errors.jsonl (dossiers that failed validation; the batch goes on). A second run skips every dossier
+    whose content and rules are unchanged; an interrupted run resumes.
+    Exit 0: all certifiable; 1: any not certifiable, incomplete or invalid; 2: nothing could be read; 130: interrupted.
+    """
+    import os
+
+    from .. import batch as batching
+    day = parse_date(as_of, "--as-of")
+    options = batching.Options(programs=tuple(programs), as_of=day, engine=engine, pdf=pdf, lang=lang)
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        rep = batching.run(list(inputs), Path(outdir), options, jobs=jobs or os.cpu_count() or 1,
+                           chunk_size=chunk_size, progress_factory=_batch_progress(show))
+    except batching.BatchError as e:
+        fail(e.problems)
+    out = Path(outdir)
+    per_s = rep.checked / rep.seconds if rep.seconds else 0
+    rate = f", {per_s:,.{0 if per_s >= 10 else 2}f} dossiers/s" if rep.checked else ""
+    if rep.interrupted:
+        click.echo(f"interrupted: {rep.checked:,} dossiers checked and kept ({rep.skipped:,} were up to date); "
+                   f"run the same command again to resume. {out} still holds the previous outputs.", err=True)
+        sys.exit(130)
+    verdicts = " · ".join(f"{n:,} {fmt.VERDICT_LABEL['en'][v].lower()}" for v, n in sorted(rep.verdicts.items()))
+    click.echo(f"{rep.total:,} dossier{'s' if rep.total != 1 else ''}: {rep.checked:,} checked, "
+               f"{rep.skipped:,} up to date, in {rep.seconds:.1f} s{rate}")
+    click.echo(f"program verdicts: {verdicts or 'none'}")
+    bad = rep.invalid + rep.failed + rep.unreadable
+    if bad:
+        click.echo(f"{bad:,} input{'s' if bad != 1 else ''} could not be checked "
+                   f"({rep.invalid:,} invalid, {rep.failed:,} failed, {rep.unreadable:,} unreadable): "
+                   f"see {out / 'errors.jsonl'}")
+    click.echo(f"wrote {out / 'results.jsonl'}, {out / 'summary.csv'}, {out / 'errors.jsonl'}"
+               + (f", {out / 'pdf'}/" if pdf else ""))
+    sys.exit(EXIT_OK if rep.all_certifiable else EXIT_NOT_CERTIFIABLE)
+

@@ -1,0 +1,73 @@
+"""parkcert check and parkcert validate."""
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .. import text
+from ..atomic import write_text
+from ..evaluate import evaluator as make_evaluator
+from . import main
+from .common import (
+    EXIT_NOT_CERTIFIABLE,
+    EXIT_OK,
+    load_inputs,
+    load_reviews,
+    make_console,
+    parse_date,
+    result_document,
+)
+
+
+@main.command()
+@click.argument("dossiers", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--program", "programs", multiple=True, metavar="ID",
+              help="Program to check (repeatable; 'all' for every pack). Default: the programs the dossier applies for.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Assess on this date instead of the dossier's as_of.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--engine", type=click.Choice(["durable", "python"]), default=None,
+              help="Rule engine: durable_rules (default) or the plain-Python reference evaluator.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result here instead of stdout.")
+@click.option("--review", "review_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Expert panel review (YAML or JSON) to apply; repeatable, one per program.")
+def check(dossiers, programs, as_of, fmt, engine, output, review_files):
+    """Check dossiers against their programs. Exit 0: all certifiable; 1: any not (or incomplete); 2: bad input."""
+    day = parse_date(as_of, "--as-of")
+    cat, loaded, packs = load_inputs(dossiers, programs)
+    reviews = load_reviews(review_files, loaded)
+    ev = make_evaluator(engine)
+    docs = []
+    for d in loaded:
+        docs.append(result_document(d, programs, packs, cat, day, ev, reviews))
+    all_ok = all(p["verdict"] == "certifiable" for doc in docs for p in doc["programs"])
+    if fmt == "json":
+        out = json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2) + "\n"
+        if output:
+            write_text(Path(output), out)
+        else:
+            sys.stdout.write(out)
+    else:
+        buffer = io.StringIO() if output else None
+        console = make_console(file=buffer)
+        for i, doc in enumerate(docs):
+            if i:
+                console.rule()
+            text.print_document(doc, console)
+        if output:
+            write_text(Path(output), buffer.getvalue())
+    sys.exit(EXIT_OK if all_ok else EXIT_NOT_CERTIFIABLE)
+
+
+
+@main.command()
+@click.argument("dossiers", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(dossiers):
+    """Check dossiers against the schema and the metric catalogue only."""
+    load_inputs(dossiers, ())
+    for d in dossiers:
+        click.echo(f"{d}: valid")
+

@@ -1,0 +1,122 @@
+"""What every command shares: exit codes, the console, bad input reported all at once, loading inputs."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from .. import load
+from ..evaluate import check as check_programs
+from ..problems import InputError, Problem
+from ..readiness import readiness
+from ..result import document
+from ..validate import load_dossier
+
+EXIT_OK, EXIT_NOT_CERTIFIABLE, EXIT_BAD_INPUT, EXIT_RENDER_FAILED = 0, 1, 2, 3
+
+
+def make_console(file=None) -> Console:
+    return Console(file=file, width=None if sys.stdout.isatty() else 120, highlight=False)
+
+
+def fail(problems: list[Problem]) -> None:
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for p in problems:
+        err.print(f"[red]error[/red] {p}", markup=True)
+    err.print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was written.")
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        fail([Problem(option, "", f"expected a date YYYY-MM-DD, found {value!r}")])
+    if day > dt.date.today():
+        fail([Problem(option, "", f"the assessment date {day} is in the future (today is {dt.date.today()})")])
+    return day
+
+
+def load_inputs(paths, programs: tuple[str, ...]):
+    """Validate every input before doing any work, collecting every problem."""
+    problems: list[Problem] = []
+    try:
+        cat = load.catalogue()
+        known = load.pack_ids()
+    except InputError as e:
+        fail(e.problems)
+    dossiers = []
+    for p in paths:
+        try:
+            dossiers.append(load_dossier(Path(p), cat, known, shown=str(p)))
+        except InputError as e:
+            problems += e.problems
+    packs = {}
+    wanted = set(programs) if programs else {prog for d in dossiers for prog in d.programs}
+    if "all" in wanted:
+        wanted = set(known)
+    for prog in sorted(wanted):
+        try:
+            packs[prog] = load.pack(prog)
+        except InputError as e:
+            problems += e.problems
+    if problems:
+        fail(problems)
+    return cat, dossiers, packs
+
+
+
+
+def result_document(d, programs, packs, cat, day, ev, reviews) -> dict:
+    """The result document of one dossier: its programs, panel reviews applied, readiness when several."""
+    chosen, skipped = programs_for(d, programs, packs)
+    try:
+        results = check_programs(d, chosen, cat, as_of=day, engine=ev, reviews=reviews)
+    except InputError as e:
+        fail(e.problems)
+    ready = readiness(results, skipped, cat, d.data["zone"]["type"]) if len(chosen) + len(skipped) > 1 else None
+    return document(results, ev.name, ready)
+
+
+def load_reviews(files, dossiers) -> list:
+    """Panel reviews apply to one dossier at a time."""
+    if not files:
+        return []
+    from ..review import load_review
+    if len(dossiers) != 1:
+        fail([Problem("--review", "", "a review applies to one dossier: give exactly one DOSSIER with --review")])
+    problems, reviews = [], []
+    for f in files:
+        try:
+            reviews.append(load_review(Path(f)))
+        except InputError as e:
+            problems += e.problems
+    if problems:
+        fail(problems)
+    return reviews
+
+
+def programs_for(dossier, programs, packs):
+    """The packs to check a dossier against; with `all`, packs made for other zone types are skipped."""
+    if not programs:
+        return [packs[p] for p in dossier.programs], []
+    chosen = [packs[p] for p in sorted(packs)]
+    if "all" not in programs:
+        return chosen, []
+    zone_type = dossier.data["zone"]["type"]
+    fits = [p for p in chosen if not p.zone_types or zone_type in p.zone_types]
+    return fits, [p for p in chosen if p not in fits]
+
+
+
+def expand(paths) -> list[str]:
+    out = []
+    for p in paths:
+        path = Path(p)
+        out += [str(f) for f in sorted(path.glob("*.json"))] if path.is_dir() else [str(p)]
+    return out
+
