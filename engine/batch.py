@@ -70,6 +70,7 @@ class Options:
     engine: str | None = None
     pdf: bool = False
     lang: str = "en"
+    rules: tuple[str, ...] = ()           # extra pack folders (load.rules_dirs()): workers load the same packs
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ def init_worker(options: Options, state: str, in_child: bool = True) -> None:
     if in_child:
         signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides what an interrupt means
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    load.use_rules(options.rules)       # a spawned worker does not inherit the parent's --rules
     cat = load.catalogue()
     known = load.pack_ids()
     packs = {p: load.pack(p) for p in known}

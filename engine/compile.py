@@ -43,6 +43,11 @@ def benchmark_attribute(metric: str) -> str:
     return f"bm__{metric}"
 
 
+def threshold_attribute(index: int) -> str:
+    """The zone's own threshold for the pack's rule at `index` (thresholds chosen by a zone attribute)."""
+    return f"th__{index}"
+
+
 @dataclass(frozen=True)
 class CompiledPack:
     name: str                    # versioned ruleset name: pack id + rule-files hash
@@ -79,9 +84,11 @@ def compile_pack(pack: RulePack) -> CompiledPack:
             attrs.append(a)
         return a
 
-    for r in pack.rules:
+    for i, r in enumerate(pack.rules):
         attr(r.metric)
-        if r.ref_kind == "target":
+        if r.threshold_by is not None:
+            rules.append(CompiledRule(r.id, r.metric, r.op, None, attr(threshold_attribute(i))))
+        elif r.ref_kind == "target":
             for direction, op in (("higher", "ge"), ("lower", "le")):
                 rules.append(CompiledRule(r.id, r.metric, op, None, attr(target_attribute(r.metric, direction)),
                                           variant=direction[:2]))

@@ -3,11 +3,14 @@
 - all_pass:  certifiable only when every rule of the deciding categories passes.
 - share_met: the required categories all pass and at least share_pct of the zone's
              declared targets are met; the subsidy tranches and the refund test follow.
+- groups:    every group the pack declares meets its requirement (all, at least k,
+             at least p % of its rules in force).
 A missing value is never counted as met.
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from . import units
 from .derive import years_before
@@ -113,7 +116,61 @@ def _subsidy(pack: RulePack, plan: dict, as_of: dt.date, verdict: str, mean_prog
     return out
 
 
-DECISIONS = {"all_pass": _all_pass, "share_met": _share_met}
+def _needed(require: str, value: float | None, n: int) -> int:
+    if require == "all":
+        return n
+    if require == "at_least":
+        return int(value)
+    return math.ceil(round(value / 100 * n, 9))
+
+
+def _cheapest_first(o: Outcome) -> tuple:
+    """Smallest relative gap first; rules without one (yes/no, missing data) after those with one."""
+    return (o.gap_pct is None, abs(o.gap_pct) if o.gap_pct is not None else 0, o.effective == "missing")
+
+
+def group_states(pack: RulePack, outcomes) -> list[dict]:
+    """How each group stands: rules passing, what it needs, and the rules nearest to passing."""
+    by_id = {o.rule_id: o for o in outcomes}
+    out = []
+    for g in pack.decision.groups:
+        members = [by_id[r] for r in g.rules]
+        counted = [o for o in members if o.effective not in ("not_applicable", "waived")]
+        passing, missing = _ids(counted, "pass"), _ids(counted, "missing")
+        failing = _ids(counted, "fail")
+        needed = _needed(g.require, g.value, len(counted))
+        short = max(0, needed - len(passing))
+        if not short:
+            state = "met"
+        elif needed > len(counted) or len(passing) + len(missing) < needed:
+            state = "not_met"          # even if every missing value passed, the group would fall short
+        else:
+            state = "incomplete"
+        candidates = sorted((o for o in counted if o.effective != "pass"), key=_cheapest_first)
+        out.append({"id": g.id, "title": {"en": g.title.en, "zh": g.title.zh}, "clause": g.clause or None,
+                    "require": {"kind": g.require, "value": g.value}, "rules": list(g.rules),
+                    "counted": len(counted), "passing": len(passing), "failing": len(failing), "missing": len(missing),
+                    "needed": needed, "short": short, "state": state,
+                    "cheapest": [{"rule_id": o.rule_id, "status": o.effective, "gap_pct": o.gap_pct}
+                                 for o in candidates[:short]]})
+    return out
+
+
+def _groups(pack: RulePack, outcomes, plan: dict, as_of: dt.date):
+    states = group_states(pack, outcomes)
+    by_id = {o.rule_id: o for o in outcomes}
+    blocking = tuple(dict.fromkeys(r for s in states if s["state"] != "met" for r in s["rules"]
+                                   if by_id[r].effective in ("fail", "missing")))
+    if all(s["state"] == "met" for s in states):
+        verdict = "certifiable"
+    elif any(s["state"] == "not_met" for s in states):
+        verdict = "not_certifiable"
+    else:
+        verdict = "incomplete"
+    return verdict, blocking, {"groups": states}
+
+
+DECISIONS = {"all_pass": _all_pass, "share_met": _share_met, "groups": _groups}
 
 
 def decide(pack: RulePack, outcomes: tuple[Outcome, ...], plan: dict | None = None, as_of: dt.date | None = None):

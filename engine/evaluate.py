@@ -5,11 +5,11 @@ import datetime as dt
 import os
 
 from . import review as panel
-from .compile import CompiledPack, as_number, benchmark_attribute, compile_pack, target_attribute
+from .compile import CompiledPack, as_number, benchmark_attribute, compile_pack, target_attribute, threshold_attribute
 from .decide import decide
 from .derive import Deriver
 from .durable_adapter import DurableEvaluator, EngineError
-from .model import Fact, Outcome, ProgramResult, Rule, RulePack, Target
+from .model import Dossier, Fact, Outcome, ProgramResult, Rule, RulePack, Target, ThresholdChoice
 from .oracle import PythonEvaluator
 from .problems import InputError, Problem
 from .remedy import levers
@@ -61,15 +61,15 @@ def _not_in_force(rule: Rule) -> str:
 
 def outcome(rule: Rule, fired: str | None, fact: Fact, ref: Fact | None, in_force: bool,
             target: Target | None = None, applies: tuple[bool | None, str] = (True, ""),
-            data_year: int | None = None) -> Outcome:
+            data_year: int | None = None, choice: ThresholdChoice | None = None) -> Outcome:
     op = rule.op
-    threshold = ref.value if ref is not None else rule.threshold
+    threshold = ref.value if ref is not None else choice.threshold if choice is not None else rule.threshold
     if rule.ref_kind == "target" and target is not None:
         op = "ge" if target.direction == "higher" else "le"
         threshold = target.value
     warnings = fact.warnings + (ref.warnings if ref else ()) + (target.warnings if target else ())
     common = dict(rule_id=rule.id, value=fact.value, unit=rule.unit, op=op, threshold=threshold,
-                  fact=fact, ref_fact=ref, warnings=warnings, target=target)
+                  fact=fact, ref_fact=ref, warnings=warnings, target=target, choice=choice)
     if not in_force:
         return Outcome(status="not_applicable", reason=_not_in_force(rule), **common)
     ok, why = applies
@@ -77,6 +77,9 @@ def outcome(rule: Rule, fired: str | None, fact: Fact, ref: Fact | None, in_forc
         return Outcome(status="not_applicable", reason=why, **common)
     if ok is None:
         return Outcome(status="missing", reason=why, **common)
+    if choice is not None and choice.threshold is None:
+        return Outcome(status="missing", reason=f"the threshold depends on {choice.attribute}, which the dossier does "
+                                                f"not declare ({choice.pointer})", **common)
     if rule.ref_kind == "target":
         if target is None:
             return Outcome(status="not_applicable", reason=f"the work plan declares no target for {rule.metric}", **common)
@@ -119,13 +122,45 @@ def _applies(rule: Rule, deriver: Deriver) -> tuple[bool | None, str]:
     return True, ""
 
 
+def zone_attribute(pack: RulePack, name: str, dossier: Dossier) -> str | None:
+    """The zone's value of an attribute the pack declares; a value the pack does not know is bad input."""
+    attr = pack.zone_attributes[name]
+    parts = attr.pointer.strip("/").split("/")
+    value = dossier.data
+    for part in parts:
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is not None and value not in attr.values:
+        raise InputError([Problem(dossier.path, attr.pointer,
+                                  f"{value!r} is not a value of {name} that pack {pack.id} knows "
+                                  f"(expected one of: {', '.join(attr.values)})")])
+    return value
+
+
+def _choice(pack: RulePack, rule: Rule, dossier: Dossier) -> ThresholdChoice | None:
+    by = rule.threshold_by
+    if by is None:
+        return None
+    value = zone_attribute(pack, by.attribute, dossier)
+    pointer = pack.zone_attributes[by.attribute].pointer
+    if value is None:
+        return ThresholdChoice(by.attribute, pointer, None, "undeclared", None)
+    if value in by.cases:
+        return ThresholdChoice(by.attribute, pointer, value, "case", by.cases[value])
+    return ThresholdChoice(by.attribute, pointer, value, "default", by.default)
+
+
 def _gather(pack: RulePack, deriver: Deriver):
     """Every fact, benchmark and declared target the pack's rules read, and the values sent to the engine."""
     facts: dict[str, Fact] = {}
     refs: dict[str, Fact] = {}
     targets: dict[str, Target | None] = {}
     values: dict[str, float] = {}
-    for r in pack.rules:
+    choices: dict[str, ThresholdChoice] = {}
+    for i, r in enumerate(pack.rules):
+        if r.threshold_by is not None:
+            c = choices[r.id] = _choice(pack, r, deriver.dossier)
+            if c.threshold is not None:
+                values[threshold_attribute(i)] = c.threshold
         if r.metric not in facts:
             facts[r.metric] = deriver.fact(r.metric, pack.period_years)
         if r.ref_kind == "metric" and r.ref_metric not in facts:
@@ -139,7 +174,7 @@ def _gather(pack: RulePack, deriver: Deriver):
             if t is not None and t.value is not None:
                 values[target_attribute(r.metric, t.direction)] = as_number(t.value)
     values.update({n: as_number(f.value) for n, f in facts.items() if f.present})
-    return facts, refs, targets, values
+    return facts, refs, targets, values, choices
 
 
 def engine_values(pack: RulePack, deriver: Deriver) -> dict[str, float]:
@@ -151,12 +186,13 @@ def evaluate_program(pack: RulePack, deriver: Deriver, engine=None, review=None)
     engine = engine or evaluator()
     cp = compiled(pack)
     as_of = deriver.as_of
-    facts, refs, targets, values = _gather(pack, deriver)
+    facts, refs, targets, values, choices = _gather(pack, deriver)
     fired = engine.evaluate(cp, values)
     outcomes = tuple(
         outcome(r, fired.get(r.id), facts[r.metric],
                 facts[r.ref_metric] if r.ref_kind == "metric" else refs.get(r.id),
-                r.in_force(as_of), targets.get(r.id), _applies(r, deriver), deriver.reference_year)
+                r.in_force(as_of), targets.get(r.id), _applies(r, deriver), deriver.reference_year,
+                choices.get(r.id))
         for r in pack.rules)
     review_meta = None
     if review is not None:

@@ -1,4 +1,11 @@
-"""Load the metric catalogue and rule packs from rules/, validated, into model objects.
+"""Load the metric catalogue and rule packs, validated, into model objects.
+
+Packs come from the shipped rules/ and from the extra folders of the one
+setting `rules_dirs()` (the `--rules DIR` option of every command, or the
+PARKCERT_RULES environment variable): every place that reads packs goes
+through `pack_ids()`, `pack()` and `catalogue()` here, so an extra folder is
+seen everywhere at once. An extra pack folder may add metrics of its own in
+a `metrics.yaml` (kind: metrics) beside its pack.yaml.
 
 Every file is checked against schemas/rulepack.schema.json and then for
 cross-references (metrics, categories, parameters, units). A broken file
@@ -9,12 +16,29 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 from functools import cache
 from pathlib import Path
 
 from . import schema, units
 from .formula import FormulaError, parse_formula, result_factor
-from .model import Catalogue, Category, Decision, GradeBand, Grading, Metric, Parameter, Quantity, Rule, RulePack, Text, Tranche
+from .model import (
+    Catalogue,
+    Category,
+    Decision,
+    GradeBand,
+    Grading,
+    Group,
+    Metric,
+    Parameter,
+    Quantity,
+    Rule,
+    RulePack,
+    Text,
+    ThresholdBy,
+    Tranche,
+    ZoneAttribute,
+)
 from .paths import RULES
 from .problems import InputError, Problem, pointer
 from .yamlfile import YamlDoc, read
@@ -22,13 +46,80 @@ from .yamlfile import YamlDoc, read
 CATALOGUE_FILE = "metrics.yaml"
 PACK_FILE = "pack.yaml"
 TESTS_PREFIX = "tests"
+RULES_ENV = "PARKCERT_RULES"          # extra pack folders, separated by os.pathsep
+RULES_OPTION = "--rules"
+ZONE_TYPE, ZONE_TYPE_POINTER = "zone_type", "/zone/type"   # the one zone attribute every dossier has
+
+_extra: list[Path] = []               # folders given with --rules in this process
+
+
+def use_rules(dirs) -> None:
+    """Add folders of packs (or single pack folders) for the rest of the process."""
+    for d in dirs:
+        path = Path(d)
+        if path not in _extra:
+            _extra.append(path)
+
+
+def rules_dirs() -> tuple[Path, ...]:
+    """The extra folders: PARKCERT_RULES first, then --rules, each once."""
+    env = [Path(p) for p in os.environ.get(RULES_ENV, "").split(os.pathsep) if p.strip()]
+    out: list[Path] = []
+    for d in env + _extra:
+        if d not in out:
+            out.append(d)
+    return tuple(out)
 
 
 def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(RULES.parent))
-    except ValueError:
-        return str(path)
+    for base in (RULES.parent, Path.cwd()):
+        try:
+            return str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def _extra_folders(dirs: tuple[Path, ...]) -> list[Path]:
+    """Pack folders inside the extra folders: a folder holding pack.yaml is one pack, else each subfolder that does."""
+    problems, folders = [], []
+    for d in dirs:
+        if not d.is_dir():
+            problems.append(Problem(str(d), "", f"no such folder of rule packs (given with {RULES_OPTION} or {RULES_ENV})"))
+        elif (d / PACK_FILE).is_file():
+            folders.append(d)
+        else:
+            found = sorted(p.parent for p in d.glob(f"*/{PACK_FILE}"))
+            if not found:
+                problems.append(Problem(str(d), "", f"no pack here: expected {PACK_FILE} in it or in its subfolders"))
+            folders += found
+    if problems:
+        raise InputError(problems)
+    return folders
+
+
+@cache
+def _folders(root: Path, dirs: tuple[Path, ...]) -> dict[str, Path]:
+    out = {p.parent.name: p.parent for p in sorted(root.glob(f"*/{PACK_FILE}"))}
+    problems = []
+    for folder in _extra_folders(dirs):
+        name = folder.resolve().name
+        if name in out and out[name].resolve() != folder.resolve():
+            problems.append(Problem(_shown(folder / PACK_FILE), "",
+                                    f"a pack {name!r} exists already in {_shown(out[name])}; give the pack another id"))
+            continue
+        out[name] = folder
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def pack_folder(program: str, root: Path = RULES) -> Path | None:
+    return _folders(root, rules_dirs()).get(program)
+
+
+def is_shipped(pack: RulePack) -> bool:
+    return pack.origin == "shipped"
 
 
 def _checked(path: Path, kind: str) -> YamlDoc:
@@ -47,64 +138,110 @@ def _text(d: dict) -> Text:
     return Text(d["en"], d["zh"])
 
 
-@cache
-def catalogue(root: Path = RULES) -> Catalogue:
-    path = root / CATALOGUE_FILE
-    doc = _checked(path, "catalogue")
+def _metrics(doc: YamlDoc, crosswalk: dict, isc: dict, known_q: dict, problems: list) -> tuple[dict, dict]:
+    """The quantities and metrics one catalogue file defines, checked against the units and the crosswalk."""
     d = doc.data
-    problems = []
     quantities = {}
-    for name, q in d["quantities"].items():
+    for name, q in (d.get("quantities") or {}).items():
         try:
             units.parse(q["unit"])
         except units.UnitError as e:
             problems.append(Problem(doc.path, f"/quantities/{name}/unit", str(e), doc.line(["quantities", name, "unit"])))
         quantities[name] = Quantity(name, q["unit"], _text(q["title"]))
+    all_q = {**known_q, **quantities}
     metrics = {}
-    for name, m in d["metrics"].items():
+    for name, m in (d.get("metrics") or {}).items():
         where = ["metrics", name]
         if m["unit"] not in ("bool", "date"):
             try:
                 units.parse(m["unit"])
             except units.UnitError as e:
                 problems.append(Problem(doc.path, pointer(where + ["unit"]), str(e), doc.line(where + ["unit"])))
-        if m["crosswalk"] not in d["crosswalk"]:
+        if m["crosswalk"] not in crosswalk:
             problems.append(Problem(doc.path, pointer(where + ["crosswalk"]),
-                                    f"unknown crosswalk category {m['crosswalk']!r}", doc.line(where + ["crosswalk"])))
+                                    f"unknown crosswalk category {m['crosswalk']!r} (known: {', '.join(crosswalk)})",
+                                    doc.line(where + ["crosswalk"])))
         metrics[name] = Metric(name=name, title=_text(m["title"]), unit=m["unit"], crosswalk=m["crosswalk"],
                                formula=m.get("formula"), reported_only=bool(m.get("reported")),
                                extract=m.get("extract"), isc=m.get("isc"))
-        if m.get("isc") and m["isc"] not in (d.get("isc") or {}):
+        if m.get("isc") and m["isc"] not in isc:
             problems.append(Problem(doc.path, pointer(where + ["isc"]), f"unknown ISC category {m['isc']!r}",
                                     doc.line(where + ["isc"])))
     # formulas are parsed here so that a broken one is reported at load time, with its line
     for name, m in metrics.items():
         if m.formula:
             try:
-                formula = parse_formula(m.formula, quantities)
+                formula = parse_formula(m.formula, all_q)
                 if formula.function:
                     metrics[name] = dataclasses.replace(m, uses_period=True)
                 elif m.unit not in ("bool", "date"):
-                    result_factor(formula, quantities, m.unit)   # the formula's dimension is the metric's
+                    result_factor(formula, all_q, m.unit)   # the formula's dimension is the metric's
             except units.UnitError as e:
                 problems.append(Problem(doc.path, f"/metrics/{name}/formula",
                                         f"{m.formula} does not give {m.unit!r}: {e}", doc.line(["metrics", name, "formula"])))
             except FormulaError as e:
                 problems.append(Problem(doc.path, f"/metrics/{name}/formula", str(e), doc.line(["metrics", name, "formula"])))
+    return quantities, metrics
+
+
+def catalogue(root: Path = RULES) -> Catalogue:
+    """The shipped catalogue, extended by the metrics.yaml of every extra pack folder."""
+    return _catalogue(root, rules_dirs())
+
+
+@cache
+def _catalogue(root: Path, dirs: tuple[Path, ...]) -> Catalogue:
+    path = root / CATALOGUE_FILE
+    doc = _checked(path, "catalogue")
+    d = doc.data
+    problems: list[Problem] = []
+    crosswalk = {k: _text(v) for k, v in d["crosswalk"].items()}
+    isc = {k: _text(v) for k, v in (d.get("isc") or {}).items()}
+    quantities, metrics = _metrics(doc, crosswalk, isc, {}, problems)
+    shipped_sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    extensions: dict[str, str] = {}
+    defined = dict.fromkeys(list(quantities) + list(metrics), doc.path)
+    for folder in _folders(root, dirs).values():
+        ext = folder / CATALOGUE_FILE
+        if folder.parent.resolve() == root.resolve() or not ext.is_file():
+            continue
+        try:
+            edoc = _checked(ext, "metrics")
+        except InputError as e:
+            problems += e.problems
+            continue
+        q, m = _metrics(edoc, crosswalk, isc, quantities, problems)
+        for section, names in (("quantities", q), ("metrics", m)):
+            for name in names:
+                if name in defined:
+                    problems.append(Problem(edoc.path, f"/{section}/{name}",
+                                            f"{name!r} is defined already in {defined[name]}; choose another name",
+                                            edoc.line([section, name])))
+                defined[name] = edoc.path
+        quantities.update(q)
+        metrics.update(m)
+        extensions[folder.name] = hashlib.sha256(ext.read_bytes()).hexdigest()
     if problems:
         raise InputError(problems)
-    return Catalogue(version=d["version"], crosswalk={k: _text(v) for k, v in d["crosswalk"].items()},
-                     quantities=quantities, metrics=metrics, file=doc.path,
-                     sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-                     isc={k: _text(v) for k, v in (d.get("isc") or {}).items()})
+    combined = shipped_sha
+    if extensions:
+        combined = hashlib.sha256("\n".join([shipped_sha] + [f"{k}={v}" for k, v in sorted(extensions.items())])
+                                  .encode()).hexdigest()
+    return Catalogue(version=d["version"], crosswalk=crosswalk, quantities=quantities, metrics=metrics, file=doc.path,
+                     sha256=combined, isc=isc, shipped_sha256=shipped_sha, extensions=extensions)
+
+
+catalogue.cache_clear = lambda: (_catalogue.cache_clear(), _folders.cache_clear())
 
 
 def pack_ids(root: Path = RULES) -> list[str]:
-    return sorted(p.parent.name for p in root.glob(f"*/{PACK_FILE}"))
+    """Every program: the shipped packs and those of the extra folders."""
+    return sorted(_folders(root, rules_dirs()))
 
 
 def rule_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if p.name != PACK_FILE and not p.name.startswith(TESTS_PREFIX))
+    return sorted(p for p in folder.glob("*.yaml")
+                  if p.name not in (PACK_FILE, CATALOGUE_FILE) and not p.name.startswith(TESTS_PREFIX))
 
 
 def test_files(folder: Path) -> list[Path]:
@@ -126,13 +263,24 @@ def _param_date(value, params: dict[str, Parameter], doc: YamlDoc, parts, used: 
         return None
 
 
-@cache
 def pack(program: str, root: Path = RULES) -> RulePack:
-    folder = root / program
-    if not (folder / PACK_FILE).is_file():
+    """The pack of one program, from rules/ or an extra folder (see rules_dirs())."""
+    dirs = rules_dirs()
+    folder = _folders(root, dirs).get(program)
+    if folder is None:
         known = ", ".join(pack_ids(root)) or "none"
-        raise InputError([Problem("--program", "", f"unknown program {program!r} (known: {known})")])
-    cat = catalogue(root)
+        hint = "" if dirs else f"; a pack kept in a folder of its own needs {RULES_OPTION} DIR or {RULES_ENV}"
+        raise InputError([Problem("--program", "", f"unknown program {program!r} (known: {known}){hint}")])
+    return _pack(program, folder, root, dirs)
+
+
+pack.cache_clear = lambda: (_pack.cache_clear(), _folders.cache_clear())
+
+
+@cache
+def _pack(program: str, folder: Path, root: Path, dirs: tuple[Path, ...]) -> RulePack:
+    cat = _catalogue(root, dirs)
+    shipped = folder.parent.resolve() == root.resolve()
     head = _checked(folder / PACK_FILE, "pack")
     h = head.data
     problems: list[Problem] = []
@@ -159,8 +307,11 @@ def pack(program: str, root: Path = RULES) -> RulePack:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     hasher = hashlib.sha256()
-    hasher.update(cat.sha256.encode())
+    hasher.update((cat.shipped_sha256 or cat.sha256).encode())
+    if not shipped and (folder / CATALOGUE_FILE).is_file():
+        hasher.update((folder / CATALOGUE_FILE).read_bytes())   # the pack's own metrics
     hasher.update((folder / PACK_FILE).read_bytes())
+    attributes = _zone_attributes(h.get("zone_attributes") or {})
     files = rule_files(folder)
     if not files:
         problems.append(Problem(_shown(folder), "", "the pack has no rule files"))
@@ -185,7 +336,7 @@ def pack(program: str, root: Path = RULES) -> RulePack:
                 bad("category", f"unknown category {r['category']!r} (pack categories: {', '.join(sorted(cat_ids))})")
             used: list[str] = []
             (op, target), = r["check"].items()
-            threshold, ref, ref_kind = None, None, None
+            threshold, ref, ref_kind, by = None, None, None, None
             if op == "declared_target":
                 ref_kind = "target"
                 if metric and not metric.numeric:
@@ -201,6 +352,8 @@ def pack(program: str, root: Path = RULES) -> RulePack:
                 ref_kind = "benchmark"
                 if metric and not metric.numeric:
                     bad("check", "benchmarks need a numeric metric")
+            elif isinstance(target, dict) and "by" in target:
+                by = _threshold_by(target, attributes, metric, r["unit"], bad)
             elif isinstance(target, dict) and "param" in target:
                 if target["param"] not in params:
                     bad("check", f"unknown parameter {target['param']!r}")
@@ -246,8 +399,16 @@ def pack(program: str, root: Path = RULES) -> RulePack:
                               clause=r["clause"], source=r["source"], rationale=r["rationale"],
                               impact=r.get("impact", "high"), valid_from=vf, valid_until=vu,
                               params=tuple(used), file=doc.path, line=line, ref_kind=ref_kind,
-                              applies_if=applies_if))
+                              applies_if=applies_if, threshold_by=by))
     decision = _decision(h["decision"], params, cat_ids, head, problems)
+    group_params: list[str] = []
+    groups = _groups(h.get("groups") or [], rules, cat_ids, params, head, problems, group_params)
+    if decision.kind == "groups" and not groups:
+        problems.append(Problem(head.path, "/decision/kind", "decision kind 'groups' needs the pack's groups",
+                                head.line(["decision", "kind"])))
+    if groups:
+        decision = dataclasses.replace(decision, groups=groups, params=decision.params + tuple(group_params),
+            group_categories=tuple(sorted({r.category for r in rules if any(r.id in g.rules for g in groups)})))
     if problems:
         raise InputError(problems)
     return RulePack(id=h["id"], title=_text(h["title"]), standard=h["standard"], authority=h.get("authority", ""),
@@ -256,7 +417,86 @@ def pack(program: str, root: Path = RULES) -> RulePack:
                     period_params=tuple(period_params), decision=decision, rules=tuple(rules),
                     folder=_shown(folder), files_sha256=hasher.hexdigest(),
                     zone_types=tuple(h.get("zone_types") or ()), work_plan=h.get("work_plan"),
-                    grading=_grading(h.get("grading")), standard_zh=h.get("standard_zh"))
+                    grading=_grading(h.get("grading")), standard_zh=h.get("standard_zh"),
+                    origin="shipped" if shipped else "external",
+                    illustrative=_text(h["illustrative"]) if h.get("illustrative") else None,
+                    zone_attributes=attributes)
+
+
+def _zone_attributes(d: dict) -> dict[str, ZoneAttribute]:
+    return {name: ZoneAttribute(name, _text(a["title"]),
+                                ZONE_TYPE_POINTER if name == ZONE_TYPE else f"/zone/attributes/{name}",
+                                {k: _text(v) for k, v in a["values"].items()})
+            for name, a in d.items()}
+
+
+def _threshold_by(target: dict, attributes: dict, metric, unit: str, bad) -> ThresholdBy | None:
+    """A threshold chosen by a zone attribute the pack declares; every case a value of that attribute."""
+    name = target["by"]
+    attr = attributes.get(name)
+    if attr is None:
+        bad("check", f"unknown zone attribute {name!r}: declare it under zone_attributes in {PACK_FILE}")
+        return None
+    for case in target["cases"]:
+        if case not in attr.values:
+            bad("check", f"case {case!r} is not a value of {name} (values: {', '.join(attr.values)})")
+    if metric is None or not metric.numeric:
+        bad("check", "a threshold chosen by a zone attribute needs a numeric metric")
+        return None
+    try:
+        cases = {k: units.convert(float(v), unit, metric.unit) for k, v in target["cases"].items()}
+        default = units.convert(float(target["default"]), unit, metric.unit)
+    except units.UnitError as e:
+        bad("unit", str(e))
+        return None
+    return ThresholdBy(name, cases, default, {k: float(v) for k, v in target["cases"].items()},
+                       float(target["default"]), unit)
+
+
+def _groups(items: list, rules: list[Rule], cat_ids: set[str], params: dict, doc: YamlDoc,
+            problems: list, used: list) -> tuple[Group, ...]:
+    ids = [r.id for r in rules]
+    out = []
+    for i, g in enumerate(items):
+        where = ["groups", i]
+
+        def bad(field, msg, _where=where):
+            problems.append(Problem(doc.path, pointer(_where + [field]), msg, doc.line(_where + [field])))
+
+        members = list(g.get("rules") or [])
+        for j, rid in enumerate(members):
+            if rid not in ids:
+                problems.append(Problem(doc.path, pointer(where + ["rules", j]), f"unknown rule {rid!r}",
+                                        doc.line(where + ["rules", j])))
+        for j, c in enumerate(g.get("categories") or []):
+            if c not in cat_ids:
+                problems.append(Problem(doc.path, pointer(where + ["categories", j]), f"unknown category {c!r}",
+                                        doc.line(where + ["categories", j])))
+            members += [r.id for r in rules if r.category == c and r.id not in members]
+        if not members:
+            bad("rules", "the group has no rules")
+        (kind, value), = g["require"].items()
+        if isinstance(value, dict):
+            if value["param"] not in params:
+                bad("require", f"unknown parameter {value['param']!r}")
+                value = None
+            else:
+                used.append(value["param"])
+                value = float(params[value["param"]].value)
+        if kind == "all":
+            value = None
+        elif kind == "at_least" and value is not None and value > len(members):
+            bad("require", f"at least {value:g} of {len(members)} rules can never be met")
+        elif kind == "share_at_least" and value is not None and not 0 < value <= 100:
+            bad("require", f"a share is a percentage in (0, 100], found {value:g}")
+        out.append(Group(g["id"], _text(g["title"]), kind, None if value is None else float(value),
+                         tuple(sorted(members, key=ids.index)), g.get("clause", "")))
+    seen = [g.id for g in out]
+    for i, gid in enumerate(seen):
+        if gid in seen[:i]:
+            problems.append(Problem(doc.path, pointer(["groups", i, "id"]), f"duplicate group id {gid!r}",
+                                    doc.line(["groups", i, "id"])))
+    return tuple(out)
 
 
 def _grading(g: dict | None) -> Grading | None:

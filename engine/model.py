@@ -61,8 +61,10 @@ class Catalogue:
     quantities: dict[str, Quantity]
     metrics: dict[str, Metric]
     file: str
-    sha256: str
+    sha256: str                          # the shipped catalogue and every extension
     isc: dict[str, Text] = field(default_factory=dict)
+    shipped_sha256: str = ""             # the shipped catalogue alone (what shipped packs hash)
+    extensions: dict[str, str] = field(default_factory=dict)   # pack folder -> sha256 of its metrics.yaml
 
 
 # --- rule packs ----------------------------------------------------------------
@@ -98,6 +100,7 @@ class Rule:
     line: int | None = None
     ref_kind: Literal["metric", "benchmark", "target"] | None = None
     applies_if: tuple[str, float | bool] | None = None   # (metric, value): otherwise not applicable
+    threshold_by: ThresholdBy | None = None   # the threshold depends on a zone attribute
 
     def in_force(self, on: dt.date) -> bool:
         if self.valid_from and on < self.valid_from:
@@ -105,6 +108,47 @@ class Rule:
         if self.valid_until and on >= self.valid_until:
             return False
         return True
+
+
+@dataclass(frozen=True)
+class ZoneAttribute:
+    """A property of the zone a pack's thresholds depend on, read from the dossier at `pointer`."""
+    name: str
+    title: Text
+    pointer: str                          # /zone/type or /zone/attributes/<name>
+    values: dict[str, Text]               # the values the pack knows, with their titles
+
+
+@dataclass(frozen=True)
+class ThresholdBy:
+    """A threshold chosen by a zone attribute: one value per case, a default for any other declared value."""
+    attribute: str
+    cases: dict[str, float]               # in the metric's unit
+    default: float
+    written: dict[str, float]             # as written in the pack, in the rule's unit (for people)
+    default_written: float
+    unit_written: str
+
+
+@dataclass(frozen=True)
+class ThresholdChoice:
+    """Which threshold of a ThresholdBy applied to this zone, and why."""
+    attribute: str
+    pointer: str
+    zone_value: str | None                # None: the dossier does not declare it
+    branch: Literal["case", "default", "undeclared"]
+    threshold: float | None
+
+
+@dataclass(frozen=True)
+class Group:
+    """Rules judged together: `all` must pass, `at_least` k of them, or `share_at_least` p % of them."""
+    id: str
+    title: Text
+    require: Literal["all", "at_least", "share_at_least"]
+    value: float | None                   # k, or p in %; None for all
+    rules: tuple[str, ...]
+    clause: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,7 +168,7 @@ class Tranche:
 
 @dataclass(frozen=True)
 class Decision:
-    kind: Literal["all_pass", "share_met"]
+    kind: Literal["all_pass", "share_met", "groups"]
     text: Text
     blocking_categories: tuple[str, ...] = ()   # empty: every category decides
     required_categories: tuple[str, ...] = ()
@@ -136,9 +180,13 @@ class Decision:
     refund_progress_pct: float | None = None
     refund_title: Text | None = None
     params: tuple[str, ...] = ()
+    groups: tuple[Group, ...] = ()
+    group_categories: tuple[str, ...] = ()      # groups: the categories with a rule in some group
 
     def decides(self, category: str) -> bool:
         """Whether outcomes of this category can change the verdict."""
+        if self.kind == "groups":
+            return category in self.group_categories
         if self.kind == "share_met":
             return category in self.required_categories or category in self.counted_categories
         return not self.blocking_categories or category in self.blocking_categories
@@ -186,6 +234,15 @@ class RulePack:
     work_plan: str | None = None         # which dossier work plan declares this program's targets
     grading: Grading | None = None
     standard_zh: str | None = None
+    origin: Literal["shipped", "external"] = "shipped"
+    illustrative: Text | None = None     # why the pack is not an official standard, shown wherever it is used
+    zone_attributes: dict[str, ZoneAttribute] = field(default_factory=dict)
+
+    def decides(self, rule: Rule) -> bool:
+        """Whether this rule's outcome can change the verdict."""
+        if self.decision.kind == "groups":
+            return any(rule.id in g.rules for g in self.decision.groups)
+        return self.decision.decides(rule.category)
 
     @property
     def decision_kind(self) -> str:
@@ -275,6 +332,7 @@ class Outcome:
     progress_pct: float | None = None   # declared-target rules: share of the planned change achieved
     engine_status: Status | None = None # what the engine found, when a panel review changed the status
     review: ReviewDecision | None = None
+    choice: ThresholdChoice | None = None   # zone-dependent thresholds: the branch chosen and why
 
     @property
     def effective(self) -> str:

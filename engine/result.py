@@ -50,7 +50,7 @@ def _outcome(o: Outcome, result: ProgramResult) -> dict:
         "rule_id": o.rule_id,
         "title": {"en": rule.title.en, "zh": rule.title.zh},
         "category": rule.category,
-        "decides": result.pack.decision.decides(rule.category),
+        "decides": result.pack.decides(rule),
         "impact": rule.impact,
         "metric": rule.metric,
         "status": o.status,
@@ -74,7 +74,27 @@ def _outcome(o: Outcome, result: ProgramResult) -> dict:
         "applies_if": {"metric": rule.applies_if[0], "eq": rule.applies_if[1]} if rule.applies_if else None,
         "engine_status": o.engine_status or o.status,
         "review": _review(o),
+        "threshold_choice": _choice(o, result),
     }
+
+
+def _choice(o: Outcome, result: ProgramResult) -> dict | None:
+    c = o.choice
+    if c is None:
+        return None
+    by = result.pack.rule(o.rule_id).threshold_by
+    attr = result.pack.zone_attributes[c.attribute]
+    value_title = attr.values.get(c.zone_value) if c.zone_value else None
+    return {"attribute": c.attribute, "title": {"en": attr.title.en, "zh": attr.title.zh}, "pointer": c.pointer,
+            "zone_value": c.zone_value,
+            "value_title": {"en": value_title.en, "zh": value_title.zh} if value_title else None,
+            "branch": c.branch, "threshold": c.threshold, "cases": dict(by.written), "default": by.default_written,
+            "unit": by.unit_written}
+
+
+def pack_source(p) -> dict:
+    return {"origin": p.origin, "folder": p.folder, "sha256": p.files_sha256,
+            "illustrative": {"en": p.illustrative.en, "zh": p.illustrative.zh} if p.illustrative else None}
 
 
 def _review(o: Outcome) -> dict | None:
@@ -95,11 +115,13 @@ def program_document(r: ProgramResult) -> dict:
         "standard_zh": p.standard_zh,
         "pack_version": p.version,
         "rules_sha256": p.files_sha256,
+        "pack_source": pack_source(p),
         "as_of": r.as_of.isoformat(),
         "verdict": r.verdict,
         "decision": {"kind": p.decision.kind, "en": p.decision.text.en, "zh": p.decision.text.zh,
                      "labels": {k: {"en": v.en, "zh": v.zh} for k, v in p.decision.verdict_labels.items()},
-                     "detail": r.detail},
+                     "detail": {k: v for k, v in r.detail.items() if k != "groups"}},
+        "groups": r.detail.get("groups"),
         "blocking": list(r.blocking),
         "counts": r.counts(),
         "categories": [{"id": c.id, "title": {"en": c.title.en, "zh": c.title.zh}, "section": c.section,

@@ -14,6 +14,7 @@ from .common import (
     EXIT_OK,
     fail,
     parse_date,
+    rules_option,
 )
 
 
@@ -67,6 +68,7 @@ def _batch_progress(enabled: bool):
 @click.option("--chunk-size", type=click.IntRange(1, 10_000), default=None,
               help="Dossiers per unit of work (default: adapted to the input size, at most 64).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@rules_option
 def batch_command(inputs, outdir, programs, as_of, jobs, pdf, lang, engine, chunk_size, progress):
     """Check many dossiers in parallel: INPUTS are files, folders (*.json inside) or JSON Lines (.jsonl, - for stdin).
 
@@ -79,7 +81,9 @@ def batch_command(inputs, outdir, programs, as_of, jobs, pdf, lang, engine, chun
 
     from .. import batch as batching
     day = parse_date(as_of, "--as-of")
-    options = batching.Options(programs=tuple(programs), as_of=day, engine=engine, pdf=pdf, lang=lang)
+    from .. import load
+    options = batching.Options(programs=tuple(programs), as_of=day, engine=engine, pdf=pdf, lang=lang,
+                               rules=tuple(str(d) for d in load.rules_dirs()))
     show = sys.stderr.isatty() if progress is None else progress
     try:
         rep = batching.run(list(inputs), Path(outdir), options, jobs=jobs or os.cpu_count() or 1,

@@ -20,6 +20,7 @@ from .common import (
     make_console,
     parse_date,
     result_document,
+    rules_option,
 )
 
 
@@ -34,6 +35,7 @@ from .common import (
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result here instead of stdout.")
 @click.option("--review", "review_files", multiple=True, type=click.Path(dir_okay=False),
               help="Expert panel review (YAML or JSON) to apply; repeatable, one per program.")
+@rules_option
 def check(dossiers, programs, as_of, fmt, engine, output, review_files):
     """Check dossiers against their programs. Exit 0: all certifiable; 1: any not (or incomplete); 2: bad input."""
     day = parse_date(as_of, "--as-of")
@@ -65,6 +67,7 @@ def check(dossiers, programs, as_of, fmt, engine, output, review_files):
 
 @main.command()
 @click.argument("dossiers", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@rules_option
 def validate(dossiers):
     """Check dossiers against the schema and the metric catalogue only."""
     load_inputs(dossiers, ())

@@ -5,6 +5,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+import click
 from rich.console import Console
 
 from .. import load
@@ -27,6 +28,18 @@ def fail(problems: list[Problem]) -> None:
         err.print(f"[red]error[/red] {p}", markup=True)
     err.print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was written.")
     sys.exit(EXIT_BAD_INPUT)
+
+
+def _use_rules(ctx, param, value):
+    load.use_rules(value)
+
+
+def rules_option(command):
+    """--rules DIR on a command: one setting in engine.load, seen by everything that reads packs (and batch workers)."""
+    return click.option(load.RULES_OPTION, "rules_dirs", multiple=True, metavar="DIR", expose_value=False,
+                        is_eager=True, callback=_use_rules, type=click.Path(file_okay=False),
+                        help=f"Also read the rule packs in DIR (a pack folder, or a folder of them; repeatable; "
+                             f"or set {load.RULES_ENV}).")(command)
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:

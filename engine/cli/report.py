@@ -24,6 +24,7 @@ from .common import (
     load_reviews,
     parse_date,
     result_document,
+    rules_option,
 )
 
 
@@ -40,6 +41,7 @@ from .common import (
               help="Rule engine: durable_rules (default) or the plain-Python reference evaluator.")
 @click.option("--review", "review_files", multiple=True, type=click.Path(dir_okay=False),
               help="Expert panel review (YAML or JSON) to apply; repeatable, one per program.")
+@rules_option
 def report(dossier, output, programs, as_of, lang, report_date, engine, review_files):
     """Render the PDF compliance report of one dossier (PDF/A-3b, dossier and result attached).
 
@@ -90,6 +92,7 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
 @click.argument("pdf", type=click.Path(dir_okay=False))
 @click.option("--engine", type=click.Choice(["durable", "python"]), default=None,
               help="Rule engine for the re-run (default: durable_rules).")
+@rules_option
 def verify(pdf, engine):
     """Re-run the check embedded in a ParkCert report with the current rules.
 

@@ -15,6 +15,7 @@ from .common import (
     fail,
     load_inputs,
     parse_date,
+    rules_option,
 )
 
 
@@ -30,6 +31,7 @@ def review_group():
               help="Program to review (default: the first the dossier applies for).")
 @click.option("--as-of", "as_of", metavar="DATE")
 @click.option("--force", is_flag=True, help="Overwrite an existing review file.")
+@rules_option
 def review_init(dossier, output, program, as_of, force):
     """Write a review skeleton: every outcome listed as `confirm`, the engine's value and threshold in comments."""
     from ..review import skeleton

@@ -12,6 +12,7 @@ from ..problems import InputError, Problem
 from . import main
 from .common import (
     fail,
+    rules_option,
 )
 
 
@@ -33,6 +34,7 @@ def _requirement(r) -> str:
 
 
 @rules.command("list")
+@rules_option
 def rules_list():
     """Every pack and its rules."""
     try:
@@ -47,6 +49,7 @@ def rules_list():
 
 @rules.command("show")
 @click.argument("rule_or_program")
+@rules_option
 def rules_show(rule_or_program):
     """One rule (by id) or one pack (by program id), in full."""
     try:
@@ -82,6 +85,7 @@ def rules_show(rule_or_program):
 @rules.command("test")
 @click.argument("programs", nargs=-1)
 @click.option("--engine", type=click.Choice(["durable", "python"]), default=None)
+@rules_option
 def rules_test(programs, engine):
     """Run the test cases beside each pack; every rule needs a pass, a fail and an at-threshold case."""
     from ..packtest import run_pack_tests

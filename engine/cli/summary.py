@@ -17,6 +17,7 @@ from .common import (
     fail,
     load_inputs,
     make_console,
+    rules_option,
 )
 
 
@@ -28,6 +29,7 @@ from .common import (
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the table here instead of stdout.")
 @click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False), help="Also render the table as a PDF page.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@rules_option
 def summary(dossiers, program, fmt_, output, pdf_out, lang):
     """Subsidy per zone (subsidy, investment, share) with averages, as in the seed's Table A1. DOSSIERS: files or folders."""
     import csv
