@@ -75,3 +75,57 @@ def gap(o: dict) -> str:
     if o["gap_pct"] is not None:
         text += f" ({o['gap_pct']:.1f} % of the threshold)"
     return text
+
+
+# --- groups of rules and thresholds chosen by a zone attribute (packs with a 'groups' decision) ---
+
+GROUP_STATE = {
+    "en": {"met": "met", "not_met": "NOT MET", "incomplete": "incomplete"},
+    "zh": {"met": "满足", "not_met": "未满足", "incomplete": "数据不全"},
+}
+
+
+def group_requirement(g: dict, lang: str = "en") -> str:
+    """What a group needs, e.g. 'at least 1 of 4' / '4项中至少1项'."""
+    kind, value, n = g["require"]["kind"], g["require"]["value"], g["counted"]
+    if kind == "all":
+        return f"all {n}" if lang == "en" else f"全部{n}项"
+    if kind == "at_least":
+        return f"at least {value:g} of {n}" if lang == "en" else f"{n}项中至少{value:g}项"
+    return (f"at least {value:g} % of {n} (= {g['needed']})" if lang == "en"
+            else f"{n}项中至少{value:g}%（即{g['needed']}项）")
+
+
+def group_nearest(g: dict, lang: str = "en") -> str:
+    """The rules nearest to passing, smallest relative gap first."""
+    parts = []
+    for c in g["cheapest"]:
+        if c["gap_pct"] is not None:
+            parts.append(f"{c['rule_id']} ({c['gap_pct']:.1f} %)" if lang == "en" else f"{c['rule_id']}（差{c['gap_pct']:.1f}%）")
+        else:
+            parts.append(f"{c['rule_id']} ({STATUS_LABEL[lang][c['status']]})" if lang == "en"
+                         else f"{c['rule_id']}（{STATUS_LABEL[lang][c['status']]}）")
+    return ", ".join(parts)
+
+
+def threshold_choice(o: dict, lang: str = "en") -> str | None:
+    """Which threshold a zone attribute chose for this outcome, and the other branches."""
+    c = o.get("threshold_choice")
+    if not c:
+        return None
+    sym = o["comparison"]["symbol"]
+    u = unit(c["unit"])
+    others = "; ".join(f"{k}: {sym} {number(v, lang)}" for k, v in c["cases"].items())
+    if c["branch"] == "undeclared":
+        return (f"threshold depends on {c['title']['en']} ({c['pointer']}), which the dossier does not declare "
+                f"[{others}; otherwise {sym} {number(c['default'], lang)} {u}]" if lang == "en" else
+                f"阈值取决于{c['title']['zh']}（{c['pointer']}），档案未填报［{others}；其他{sym} {number(c['default'], lang)} {u}］")
+    value = c["value_title"][lang] if c["value_title"] else c["zone_value"]
+    branch = {"case": {"en": "its own threshold", "zh": "适用专门阈值"},
+              "default": {"en": "no case of its own: the default", "zh": "无专门阈值，适用默认值"}}[c["branch"]][lang]
+    if lang == "en":
+        return (f"threshold {sym} {number(c['threshold'], lang)} {u} for {value} "
+                f"({c['attribute']} = {c['zone_value']} at {c['pointer']}; {branch}) "
+                f"[{others}; otherwise {sym} {number(c['default'], lang)} {u}]").replace("  ", " ")
+    return (f"阈值{sym} {number(c['threshold'], lang)} {u}：{value}（{c['pointer']} = {c['zone_value']}；{branch}）"
+            f"［{others}；其他{sym} {number(c['default'], lang)} {u}］")

@@ -114,6 +114,11 @@ def _folders(root: Path, dirs: tuple[Path, ...]) -> dict[str, Path]:
     return out
 
 
+def packs_in(folder: Path) -> list[str]:
+    """The ids of the packs in one extra folder (a pack folder or a folder of them)."""
+    return [f.resolve().name for f in _extra_folders((folder,))]
+
+
 def pack_folder(program: str, root: Path = RULES) -> Path | None:
     return _folders(root, rules_dirs()).get(program)
 
@@ -220,7 +225,7 @@ def _catalogue(root: Path, dirs: tuple[Path, ...]) -> Catalogue:
                 defined[name] = edoc.path
         quantities.update(q)
         metrics.update(m)
-        extensions[folder.name] = hashlib.sha256(ext.read_bytes()).hexdigest()
+        extensions[folder.resolve().name] = hashlib.sha256(ext.read_bytes()).hexdigest()
     if problems:
         raise InputError(problems)
     combined = shipped_sha

@@ -2,7 +2,8 @@
 
 Each case merges a dossier fragment onto the file's base dossier (RFC 7386),
 checks it with both evaluators (durable_rules and the plain-Python oracle),
-and compares outcomes with the expectation. Every rule must have a passing
+and compares outcomes with the expectation (and, where a case gives them, the
+program's verdict and the state of its groups). Every rule must have a passing
 case, a failing case and a case exactly at its threshold.
 """
 from __future__ import annotations
@@ -54,13 +55,34 @@ def merge_patch(target, patch):
     return out
 
 
+def _program_expectations(report: PackTestReport, doc, i: int, case: dict, result) -> None:
+    """A case's expected verdict and group states (packs whose decision combines groups)."""
+    if "verdict" in case:
+        report.checks += 1
+        if result.verdict != case["verdict"]:
+            report.failures.append(CaseFailure(doc.path, doc.line(["cases", i, "verdict"]), case["name"],
+                                               f"verdict: expected {case['verdict']}, got {result.verdict} "
+                                               f"(blocking: {', '.join(result.blocking) or 'none'})"))
+    states = {g["id"]: g for g in result.detail.get("groups") or ()}
+    for gid, want in (case.get("groups") or {}).items():
+        report.checks += 1
+        g = states.get(gid)
+        if g is None:
+            report.failures.append(CaseFailure(doc.path, doc.line(["cases", i, "groups", gid]), case["name"],
+                                               f"unknown group {gid}"))
+        elif g["state"] != want:
+            report.failures.append(CaseFailure(doc.path, doc.line(["cases", i, "groups", gid]), case["name"],
+                                               f"group {gid}: expected {want}, got {g['state']} "
+                                               f"({g['passing']} of {g['counted']} pass, {g['needed']} needed)"))
+
+
 def run_pack_tests(program: str, engine=None, root=load.RULES) -> PackTestReport:
     pack = load.pack(program, root)
     cat = load.catalogue(root)
     report = PackTestReport(program)
     coverage = {r.id: set() for r in pack.rules}
     oracle = PythonEvaluator()
-    folder = root / program
+    folder = load.pack_folder(program, root)
     for path in load.test_files(folder):
         doc = load._checked(path, "tests")
         for i, case in enumerate(doc.data["cases"]):
@@ -76,8 +98,15 @@ def run_pack_tests(program: str, engine=None, root=load.RULES) -> PackTestReport
                 report.failures.append(CaseFailure(doc.path, line, case["name"], "invalid dossier: " +
                                                    "; ".join(f"{p.pointer} {p.message}" for p in e.problems)))
                 continue
-            got = {o.rule_id: o for o in check(dossier, [pack], cat, engine=engine)[0].outcomes}
-            ref = {o.rule_id: o.status for o in check(dossier, [pack], cat, engine=oracle)[0].outcomes}
+            try:
+                result = check(dossier, [pack], cat, engine=engine)[0]
+                ref = {o.rule_id: o.status for o in check(dossier, [pack], cat, engine=oracle)[0].outcomes}
+            except InputError as e:
+                report.failures.append(CaseFailure(doc.path, line, case["name"], "; ".join(
+                    f"{p.pointer} {p.message}" for p in e.problems)))
+                continue
+            got = {o.rule_id: o for o in result.outcomes}
+            _program_expectations(report, doc, i, case, result)
             for rule_id, expected in case["expect"].items():
                 report.checks += 1
                 if rule_id not in got:

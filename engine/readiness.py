@@ -16,7 +16,11 @@ def _distance(r: ProgramResult) -> tuple:
 
 def readiness(results: list[ProgramResult], skipped: list[RulePack], catalogue: Catalogue, zone_type: str) -> dict:
     rows = [{"program": r.pack.id, "title": {"en": r.pack.title.en, "zh": r.pack.title.zh},
-             "verdict": r.verdict, "counts": r.counts(), "blocking": list(r.blocking)} for r in results]
+             "verdict": r.verdict, "counts": r.counts(), "blocking": list(r.blocking),
+             "groups": [{"id": g["id"], "title": g["title"], "passing": g["passing"], "needed": g["needed"],
+                         "state": g["state"], "cheapest": [c["rule_id"] for c in g["cheapest"]]}
+                        for g in r.detail.get("groups") or ()],
+             "illustrative": r.pack.illustrative is not None} for r in results]
     rows += [{"program": p.id, "title": {"en": p.title.en, "zh": p.title.zh}, "verdict": "not_for_zone_type",
               "reason": f"for {', '.join(p.zone_types)} zones; this zone is {zone_type}"} for p in skipped]
     nearest = min(results, key=_distance).pack.id if results else None

@@ -284,6 +284,9 @@ def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
         notes.append(t["no_target"])
     if o["reason"] and o["status"] in ("missing", "not_applicable", "fail"):
         notes.append(o["reason"])
+    choice = fmt.threshold_choice(o, lang)
+    if choice:
+        notes.append(choice)
     notes += [f"{t['warning']}: {w}" for w in o["warnings"]]
     engine = o.get("engine_status") or o["status"]
     return Row(o=o, id=o["rule_id"], title=o["title"][lang], value=value_text(o["value"], lang),
@@ -441,7 +444,22 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
                         for x in p["provisional"]],
         "provisional_translated": lang == "zh" and all(x.get("note_zh") for x in p["provisional"]),
         "standard": (p.get("standard_zh") or p["standard"]) if lang == "zh" else p["standard"],
+        **pack_views(p, lang, t),
     }
+
+
+def pack_views(p: dict, lang: str, t: dict) -> dict:
+    """Where the pack came from (an illustrative one says so) and how its groups stand."""
+    src = p.get("pack_source") or {"origin": "shipped", "illustrative": None}
+    source = (t["pack_shipped"] if src["origin"] == "shipped"
+              else t["pack_external"].format(folder=src["folder"], sha=src["sha256"]))
+    states = {"met": "pass", "not_met": "fail", "incomplete": "missing"}
+    groups = [{"title": g["title"][lang], "clause": g.get("clause") or "", "needs": fmt.group_requirement(g, lang),
+               "passing": g["passing"], "failing": g["failing"], "missing": g["missing"],
+               "state": states[g["state"]], "state_label": fmt.GROUP_STATE[lang][g["state"]],
+               "nearest": fmt.group_nearest(g, lang)} for g in p.get("groups") or ()]
+    return {"illustrative": src["illustrative"][lang] if src.get("illustrative") else None,
+            "pack_source": source, "rule_groups": groups}
 
 
 def svg_uri(svg: str) -> str:
@@ -492,7 +510,9 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date) -> dict:
     z = d["zone"]
     zone_data = dossier["zone"]
     programs = [program_view(p, lang, t, titles, d["reference_year"]) for p in doc["programs"]]
-    trace = " · ".join([f"{t['trace_short']} sha256 {d['sha256'][:16]}"]
+    illustrative = [t["illustrative_short"]] if any((p.get("pack_source") or {}).get("illustrative")
+                                                    for p in doc["programs"]) else []
+    trace = " · ".join(illustrative + [f"{t['trace_short']} sha256 {d['sha256'][:16]}"]
                        + [f"{p['program']} {p['pack_version']} {t['trace_rules']} {p['rules_sha256'][:16]}"
                           for p in doc["programs"]]
                        + [f"parkcert {doc['engine']['version']} ({doc['engine']['evaluator']})"])

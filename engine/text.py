@@ -31,18 +31,24 @@ def verdict_label(p: dict, lang: str = "en") -> str:
 def print_readiness(r: dict, console: Console) -> None:
     console.print()
     table = Table(title="Readiness across programs", title_justify="left", title_style="bold cyan", show_edge=False)
-    for col in ("Program", "Verdict", "Pass", "Fail", "Missing", "N/A", "Blocking"):
-        table.add_column(col, no_wrap=col != "Blocking")
+    with_groups = any(row.get("groups") for row in r["programs"])
+    for col in ("Program", "Verdict", "Pass", "Fail", "Missing", "N/A", "Blocking") + (("Groups",) if with_groups else ()):
+        table.add_column(col, no_wrap=col not in ("Blocking", "Groups"))
     for row in r["programs"]:
+        extra = (_groups_cell(row),) if with_groups else ()
         if row["verdict"] == "not_for_zone_type":
-            table.add_row(row["program"], Text("not for this zone type", style="dim"), "", "", "", "", row["reason"])
+            table.add_row(row["program"], Text("not for this zone type", style="dim"), "", "", "", "", row["reason"],
+                          *extra)
             continue
         c = row["counts"]
         mark = " ← nearest" if row["program"] == r["nearest"] else ""
         table.add_row(row["program"] + mark, Text(fmt.VERDICT_LABEL["en"][row["verdict"]], style=VERDICT_STYLE[row["verdict"]]),
                       str(c["pass"]), str(c["fail"]), str(c["missing"]), str(c["not_applicable"]),
-                      ", ".join(row["blocking"][:8]) + (" …" if len(row["blocking"]) > 8 else ""))
+                      ", ".join(row["blocking"][:8]) + (" …" if len(row["blocking"]) > 8 else ""), *extra)
     console.print(table)
+    if any(row.get("illustrative") for row in r["programs"]):
+        console.print(Text("  illustrative packs (no official text): " + ", ".join(
+            row["program"] for row in r["programs"] if row.get("illustrative")), style="bold magenta"))
     console.print()
     programs = [row["program"] for row in r["programs"] if row["verdict"] != "not_for_zone_type"]
     cw = Table(title="Crosswalk (IISD 2015, Tables 3 and 4): which program looks at which metric", title_justify="left",
@@ -60,9 +66,45 @@ def print_readiness(r: dict, console: Console) -> None:
     console.print(cw)
 
 
+def print_pack_source(p: dict, console: Console) -> None:
+    """An illustrative pack says so before anything else; a pack from a folder of its own names it and its hash."""
+    src = p.get("pack_source") or {}
+    if src.get("illustrative"):
+        console.print(Text(f"  ILLUSTRATIVE — {src['illustrative']['en']}", style="bold magenta"))
+    if src.get("origin") == "external":
+        console.print(Text(f"  pack from {src['folder']} (rules sha256 {src['sha256'][:16]}…), not shipped with ParkCert",
+                           style="magenta"))
+
+
+def print_groups(p: dict, console: Console) -> None:
+    if not p.get("groups"):
+        return
+    table = Table(title="Groups: what the verdict combines", title_justify="left", title_style="bold cyan",
+                  show_edge=False, pad_edge=False)
+    for col in ("Group", "Needs", "Pass", "Fail", "Missing", "State", "Nearest to passing"):
+        table.add_column(col, no_wrap=col in ("Needs", "Pass", "Fail", "Missing", "State"))
+    style = {"met": "green", "not_met": "bold red", "incomplete": "yellow"}
+    for g in p["groups"]:
+        table.add_row(g["title"]["en"], fmt.group_requirement(g), str(g["passing"]), str(g["failing"]),
+                      str(g["missing"]), Text(fmt.GROUP_STATE["en"][g["state"]], style=style[g["state"]]),
+                      fmt.group_nearest(g))
+    console.print()
+    console.print(table)
+
+
+def _groups_cell(row: dict) -> str:
+    """Each group as passing/needed and its state; for one short of its need, the rules nearest to passing."""
+    parts = []
+    for g in row.get("groups") or ():
+        near = f" (nearest: {', '.join(g['cheapest'])})" if g["state"] != "met" and g["cheapest"] else ""
+        parts.append(f"{g['id']} {g['passing']}/{g['needed']} {fmt.GROUP_STATE['en'][g['state']]}{near}")
+    return "; ".join(parts)
+
+
 def print_program(p: dict, console: Console) -> None:
     console.print()
     console.print(Text(f"{p['title']['en']} — {p['standard']} (pack {p['pack_version']})", style="bold"))
+    print_pack_source(p, console)
     titles = {c["id"]: c["title"]["en"] for c in p["categories"]}
     notes = []
     no_target = []
@@ -102,6 +144,9 @@ def print_program(p: dict, console: Console) -> None:
                 prog = f", progress {o['progress_pct']:.0f} %" if o.get("progress_pct") is not None else ""
                 notes.append(f"{o['rule_id']} target: {t['declared']} against {t['base_year']} "
                              f"({'higher' if t['direction'] == 'higher' else 'lower'} is better){prog}")
+            choice = fmt.threshold_choice(o)
+            if choice:
+                notes.append(f"{o['rule_id']} {choice}")
             for w in o["warnings"]:
                 notes.append(f"{o['rule_id']} warning: {w}")
             for lv in o.get("levers", []):
@@ -111,6 +156,7 @@ def print_program(p: dict, console: Console) -> None:
                              f"(from {fmt.number(lv['current'])} to {fmt.number(lv['target'])})")
         console.print()
         console.print(table)
+    print_groups(p, console)
     if no_target:
         notes.append(f"no target declared (not applicable): {', '.join(no_target)}")
     notes += _decision_notes(p)

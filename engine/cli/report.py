@@ -67,6 +67,8 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
     for p in doc["programs"]:
         if p.get("review"):
             p["review"]["file"] = Path(p["review"]["file"]).name
+        if p["pack_source"]["origin"] == "external":
+            p["pack_source"]["folder"] = Path(p["pack_source"]["folder"]).name
     from .. import render  # WeasyPrint and matplotlib load only for reports
     from ..atomic import write_bytes
     try:

@@ -83,13 +83,28 @@ def rules_show(rule_or_program):
 
 
 @rules.command("test")
-@click.argument("programs", nargs=-1)
+@click.argument("programs", nargs=-1, metavar="[PROGRAM|DIR]...")
 @click.option("--engine", type=click.Choice(["durable", "python"]), default=None)
 @rules_option
 def rules_test(programs, engine):
-    """Run the test cases beside each pack; every rule needs a pass, a fail and an at-threshold case."""
+    """Run the test cases beside each pack; every rule needs a pass, a fail and an at-threshold case.
+
+    A DIR (a pack folder, or a folder of them) is read as with --rules and its packs are tested.
+    """
+    from pathlib import Path
+
     from ..packtest import run_pack_tests
-    ids = programs or load.pack_ids()
+    ids = []
+    for given in programs:
+        if Path(given).is_dir():
+            load.use_rules([given])
+            try:
+                ids += load.packs_in(Path(given))
+            except InputError as e:
+                fail(e.problems)
+        else:
+            ids.append(given)
+    ids = ids or load.pack_ids()
     ok = True
     for prog in ids:
         try:
