@@ -116,16 +116,17 @@ def threshold_choice(o: dict, lang: str = "en") -> str | None:
     sym = o["comparison"]["symbol"]
     u = unit(c["unit"])
     others = "; ".join(f"{k}: {sym} {number(v, lang)}" for k, v in c["cases"].items())
+    default = f"{sym} {number(c['default'], lang)} {u}".rstrip()
     if c["branch"] == "undeclared":
         return (f"threshold depends on {c['title']['en']} ({c['pointer']}), which the dossier does not declare "
-                f"[{others}; otherwise {sym} {number(c['default'], lang)} {u}]" if lang == "en" else
-                f"阈值取决于{c['title']['zh']}（{c['pointer']}），档案未填报［{others}；其他{sym} {number(c['default'], lang)} {u}］")
+                f"[{others}; otherwise {default}]" if lang == "en" else
+                f"阈值取决于{c['title']['zh']}（{c['pointer']}），档案未填报［{others}；其他{default}］")
     value = c["value_title"][lang] if c["value_title"] else c["zone_value"]
     branch = {"case": {"en": "its own threshold", "zh": "适用专门阈值"},
               "default": {"en": "no case of its own: the default", "zh": "无专门阈值，适用默认值"}}[c["branch"]][lang]
     if lang == "en":
         return (f"threshold {sym} {number(c['threshold'], lang)} {u} for {value} "
                 f"({c['attribute']} = {c['zone_value']} at {c['pointer']}; {branch}) "
-                f"[{others}; otherwise {sym} {number(c['default'], lang)} {u}]").replace("  ", " ")
+                f"[{others}; otherwise {default}]").replace("  ", " ")
     return (f"阈值{sym} {number(c['threshold'], lang)} {u}：{value}（{c['pointer']} = {c['zone_value']}；{branch}）"
-            f"［{others}；其他{sym} {number(c['default'], lang)} {u}］")
+            f"［{others}；其他{default}］")

@@ -39,7 +39,7 @@ class Metric:
     reported_only: bool = False
     extract: dict | None = None    # {"reading": ..., "pointer": ..., "years": ...}
     uses_period: bool = False      # elasticity()/cagr(): depends on the program's period
-    isc: str | None = None         # category of the ISC low-carbon indicator system
+    isc: str | None = None         # category of the ISC indicator system (the catalogue's `isc` section)
 
     @property
     def is_bool(self) -> bool:

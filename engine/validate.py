@@ -52,7 +52,8 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
     with tolerant:
         for i, prog in enumerate(data["zone"]["programs"]):
             if prog not in known_programs:
-                bad(["zone", "programs", i], f"unknown program {prog!r} (known: {', '.join(known_programs)})")
+                bad(["zone", "programs", i], f"unknown program {prog!r} (known: {', '.join(known_programs)}; "
+                                             "a pack kept in a folder of its own needs --rules DIR or PARKCERT_RULES)")
     with tolerant:
         for name, s in (data.get("series") or {}).items():
             q = cat.quantities.get(name)

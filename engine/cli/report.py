@@ -128,6 +128,7 @@ def verify(pdf, engine):
         data_in = json.loads(raw.decode("utf-8"))
         old_programs = [(p["program"], p["as_of"], p["verdict"], p["rules_sha256"],
                          {o["rule_id"]: o["status"] for o in p["outcomes"]}) for p in old["programs"]]
+        sources = {p["program"]: (p["pack_version"], p.get("pack_source") or {}) for p in old["programs"]}
         recorded_sha = old["dossier"]["sha256"]
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as e:
         fail([Problem(pdf, "", f"the ParkCert attachments cannot be read: {e.__class__.__name__}: {e}")])
@@ -138,6 +139,19 @@ def verify(pdf, engine):
     try:
         cat = load.catalogue()
         known = load.pack_ids()
+    except InputError as e:
+        fail(e.problems)
+    needed = [prog for prog, *_ in old_programs if prog not in known and sources[prog][1].get("origin") == "external"]
+    if needed:
+        # a report made with a pack kept in a folder of its own: say which pack it needs, check nothing
+        click.echo(f"{pdf}: made with rule packs that are not available here:")
+        for prog in needed:
+            version, src = sources[prog]
+            rules_sha = next(r for p_, _, _, r, _ in old_programs if p_ == prog)
+            click.echo(f"  {prog} {version} from folder {src['folder']} (rules sha256 {rules_sha}) — give that folder "
+                       f"with {load.RULES_OPTION} DIR or {load.RULES_ENV}; verdict not confirmed")
+        sys.exit(EXIT_NOT_CERTIFIABLE)
+    try:
         d = dossier_from_data(data_in, raw, cat, known, shown=shown)
     except InputError as e:
         fail(e.problems)
@@ -168,6 +182,10 @@ def verify(pdf, engine):
                    + ("verdict holds" if same else "VERDICT CHANGED"))
         rules_note = ("unchanged" if p["rules_sha256"] == rules_sha
                       else f"changed since the report ({rules_sha[:12]}… → {p['rules_sha256'][:12]}…)")
+        if pack.illustrative:
+            click.echo(f"    ILLUSTRATIVE pack (no official text): {pack.illustrative.en}")
+        if pack.origin == "external":
+            rules_note += f"; pack from {pack.folder}"
         click.echo(f"    rules {rules_note}; evaluator {ev.name}"
                    + (f"; the panel's review of {review[0].meeting_date}, attached to the report, applied" if review else ""))
         now_status = {o["rule_id"]: o["status"] for o in p["outcomes"]}

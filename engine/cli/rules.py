@@ -29,8 +29,24 @@ def _requirement(r) -> str:
         return f"{sym} the benchmark the zone declares (/benchmarks/{r.metric})"
     if r.ref_kind == "metric":
         return f"{sym} {r.ref_metric}"
+    if r.threshold_by is not None:
+        by = r.threshold_by
+        cases = "; ".join(f"{sym} {fmt.number(v)} when {by.attribute} = {k}" for k, v in by.written.items())
+        return f"{cases}; otherwise {sym} {fmt.number(by.default_written)} {fmt.unit(by.unit_written)}".rstrip()
     value = r.threshold.isoformat() if hasattr(r.threshold, "isoformat") else fmt.number(r.threshold)
     return f"{sym} {value} {fmt.unit(r.unit)}".rstrip()
+
+
+def _show_pack_extras(p) -> None:
+    click.echo(f"  folder:   {p.folder} ({'shipped' if p.origin == 'shipped' else 'not shipped with ParkCert'}; "
+               f"rules sha256 {p.files_sha256})")
+    if p.illustrative:
+        click.echo(f"  ILLUSTRATIVE: {p.illustrative.en}")
+    for a in p.zone_attributes.values():
+        click.echo(f"  zone attribute {a.name} ({a.pointer}): {', '.join(a.values)}")
+    for g in p.decision.groups:
+        need = "all" if g.require == "all" else f"at least {g.value:g}" + (" %" if g.require == "share_at_least" else "")
+        click.echo(f"  group {g.id}: {need} of {', '.join(g.rules)}")
 
 
 @rules.command("list")
@@ -42,7 +58,8 @@ def rules_list():
     except InputError as e:
         fail(e.problems)
     for p in packs:
-        click.echo(f"{p.id}  {p.title.en} — {p.standard} (v{p.version}, {len(p.rules)} rules)")
+        click.echo(f"{p.id}  {p.title.en} — {p.standard} (v{p.version}, {len(p.rules)} rules)"
+                   + ("" if p.origin == "shipped" else f" [from {p.folder}]") + (" ILLUSTRATIVE" if p.illustrative else ""))
         for r in p.rules:
             click.echo(f"  {r.id:<12} {r.title.en}  [{r.metric} {_requirement(r)}; {r.clause}]")
 
@@ -65,6 +82,7 @@ def rules_show(rule_or_program):
             for prm in p.parameters.values():
                 flag = " (provisional)" if prm.provisional else ""
                 click.echo(f"  parameter {prm.name} = {prm.value}{flag}: {' '.join(prm.note.split())}")
+            _show_pack_extras(p)
             return
         for r in p.rules:
             if r.id == rule_or_program:
