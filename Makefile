@@ -42,6 +42,10 @@ demo: $(STAMP)
 	$(BIN)/parkcert summary examples/ctip-portfolio --pdf $(OUT)/ctip-portfolio-summary.pdf
 	$(BIN)/parkcert summary examples/ctip-portfolio --format csv -o $(OUT)/ctip-portfolio-summary.csv
 	$(BIN)/parkcert rules test
+	@echo "== a pack kept outside ParkCert (ILLUSTRATIVE): groups and a threshold by water region"
+	$(BIN)/parkcert rules test examples/packs
+	$(BIN)/parkcert check --rules examples/packs examples/packs/provincial-demo-zone-2016.json || [ $$? -eq 1 ]
+	$(BIN)/parkcert report --rules examples/packs examples/packs/provincial-demo-zone-2016.json -o "$(OUT)/provincial-demo-zone-2016.en.pdf"
 	@echo "results and PDF reports written to $(OUT)/"
 
 test: $(STAMP)

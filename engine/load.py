@@ -495,7 +495,7 @@ def _groups(items: list, rules: list[Rule], cat_ids: set[str], params: dict, doc
         elif kind == "share_at_least" and value is not None and not 0 < value <= 100:
             bad("require", f"a share is a percentage in (0, 100], found {value:g}")
         out.append(Group(g["id"], _text(g["title"]), kind, None if value is None else float(value),
-                         tuple(sorted(members, key=ids.index)), g.get("clause", "")))
+                         tuple(sorted((m for m in members if m in ids), key=ids.index)), g.get("clause", "")))
     seen = [g.id for g in out]
     for i, gid in enumerate(seen):
         if gid in seen[:i]:

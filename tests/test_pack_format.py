@@ -157,13 +157,15 @@ def test_errors_in_a_users_pack_name_file_and_line_all_at_once(run, user_packs):
     text = text.replace("cases: {water_scarce: 7}", "cases: {water_scarse: 7}")
     rules.write_text(text, encoding="utf-8")
     head = user_packs / "demo-copy" / "pack.yaml"
-    head.write_text(head.read_text(encoding="utf-8").replace("require: {at_least: 1}", "require: {at_least: 5}"),
+    head.write_text(head.read_text(encoding="utf-8").replace("require: {at_least: 1}", "require: {at_least: 5}")
+                    .replace("categories: [resources]", "categories: [resources]\n    rules: [PD-X.9]"),
                     encoding="utf-8")
     code, out, err = run("rules", "test", user_packs)
     assert code == 2 and out == ""
     assert re.search(r"indicators\.yaml:\d+ /rules/12/metric: unknown metric 'cod_per_gdp'", err), err
     assert re.search(r"indicators\.yaml:\d+ /rules/1/check: case 'water_scarse' is not a value of water_region", err)
     assert re.search(r"pack\.yaml:\d+ /groups/1/require: at least 5 of 4 rules can never be met", err)
+    assert re.search(r"pack\.yaml:\d+ /groups/2/rules/0: unknown rule 'PD-X.9'", err) and "Traceback" not in err
 
 
 def test_a_users_pack_tests_and_checks_beside_the_example(run, user_packs, zone, write_dossier):
