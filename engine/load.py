@@ -22,13 +22,13 @@ from pathlib import Path
 
 from . import schema, units
 from .formula import FormulaError, parse_formula, result_factor
+from .groups import read_groups
 from .model import (
     Catalogue,
     Category,
     Decision,
     GradeBand,
     Grading,
-    Group,
     Metric,
     Parameter,
     Quantity,
@@ -407,7 +407,7 @@ def _pack(program: str, folder: Path, root: Path, dirs: tuple[Path, ...]) -> Rul
                               applies_if=applies_if, threshold_by=by))
     decision = _decision(h["decision"], params, cat_ids, head, problems)
     group_params: list[str] = []
-    groups = _groups(h.get("groups") or [], rules, cat_ids, params, head, problems, group_params)
+    groups = read_groups(h.get("groups") or [], rules, cat_ids, params, head, problems, group_params)
     if decision.kind == "groups" and not groups:
         problems.append(Problem(head.path, "/decision/kind", "decision kind 'groups' needs the pack's groups",
                                 head.line(["decision", "kind"])))
@@ -456,52 +456,6 @@ def _threshold_by(target: dict, attributes: dict, metric, unit: str, bad) -> Thr
         return None
     return ThresholdBy(name, cases, default, {k: float(v) for k, v in target["cases"].items()},
                        float(target["default"]), unit)
-
-
-def _groups(items: list, rules: list[Rule], cat_ids: set[str], params: dict, doc: YamlDoc,
-            problems: list, used: list) -> tuple[Group, ...]:
-    ids = [r.id for r in rules]
-    out = []
-    for i, g in enumerate(items):
-        where = ["groups", i]
-
-        def bad(field, msg, _where=where):
-            problems.append(Problem(doc.path, pointer(_where + [field]), msg, doc.line(_where + [field])))
-
-        members = list(g.get("rules") or [])
-        for j, rid in enumerate(members):
-            if rid not in ids:
-                problems.append(Problem(doc.path, pointer(where + ["rules", j]), f"unknown rule {rid!r}",
-                                        doc.line(where + ["rules", j])))
-        for j, c in enumerate(g.get("categories") or []):
-            if c not in cat_ids:
-                problems.append(Problem(doc.path, pointer(where + ["categories", j]), f"unknown category {c!r}",
-                                        doc.line(where + ["categories", j])))
-            members += [r.id for r in rules if r.category == c and r.id not in members]
-        if not members:
-            bad("rules", "the group has no rules")
-        (kind, value), = g["require"].items()
-        if isinstance(value, dict):
-            if value["param"] not in params:
-                bad("require", f"unknown parameter {value['param']!r}")
-                value = None
-            else:
-                used.append(value["param"])
-                value = float(params[value["param"]].value)
-        if kind == "all":
-            value = None
-        elif kind == "at_least" and value is not None and value > len(members):
-            bad("require", f"at least {value:g} of {len(members)} rules can never be met")
-        elif kind == "share_at_least" and value is not None and not 0 < value <= 100:
-            bad("require", f"a share is a percentage in (0, 100], found {value:g}")
-        out.append(Group(g["id"], _text(g["title"]), kind, None if value is None else float(value),
-                         tuple(sorted((m for m in members if m in ids), key=ids.index)), g.get("clause", "")))
-    seen = [g.id for g in out]
-    for i, gid in enumerate(seen):
-        if gid in seen[:i]:
-            problems.append(Problem(doc.path, pointer(["groups", i, "id"]), f"duplicate group id {gid!r}",
-                                    doc.line(["groups", i, "id"])))
-    return tuple(out)
 
 
 def _grading(g: dict | None) -> Grading | None:

@@ -487,7 +487,10 @@ def readiness_view(doc: dict, lang: str, t: dict) -> dict | None:
         columns.append(row["program"])
         rows.append({**base, "skipped": False, "verdict": row["verdict"], "anchor": n,
                      "verdict_label": verdict_label(p, lang) if p else fmt.VERDICT_LABEL[lang][row["verdict"]],
-                     "counts": row["counts"], "blocking": row["blocking"], "nearest": row["program"] == r["nearest"]})
+                     "counts": row["counts"], "blocking": row["blocking"], "nearest": row["program"] == r["nearest"],
+                     "groups": [f"{g['title'][lang]}: {g['passing']}/{g['needed']} {fmt.GROUP_STATE[lang][g['state']]}"
+                                for g in row.get("groups") or ()],
+                     "illustrative": t["illustrative_short"] if row.get("illustrative") else ""})
     crosswalk = []
     for cat in r["crosswalk"]:
         crosswalk.append({"title": cat["title"][lang], "metrics": [
