@@ -54,6 +54,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_batch.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_packs.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine tests bench
