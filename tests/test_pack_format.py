@@ -261,3 +261,21 @@ def test_the_guide_names_every_file_kind_it_needs():
     kinds = json.loads((SCHEMAS / "rulepack.schema.json").read_text())["properties"]["kind"]["enum"]
     assert all(f"kind: {k}" in guide or k == "catalogue" for k in kinds)
     assert "parkcert rules test my-packs/jx-eip" in guide and "IISD (2015)" in guide
+
+
+@pytest.mark.parametrize("zone_type, status, branch", [("venous", "pass", "case"), ("sector-integrated", "fail", "default")])
+def test_the_zone_type_can_choose_a_threshold(run, user_packs, zone, write_dossier, zone_type, status, branch):
+    head = user_packs / "demo-copy" / "pack.yaml"
+    head.write_text(head.read_text(encoding="utf-8").replace("zone_attributes:\n", (
+        "zone_attributes:\n  zone_type:\n    title: {en: Zone type, zh: 园区类型}\n    values:\n"
+        "      venous: {en: venous-industry park, zh: 静脉产业类园区}\n"
+        "      sector-integrated: {en: sector-integrated park, zh: 综合类园区}\n")), encoding="utf-8")
+    rules = user_packs / "demo-copy" / "indicators.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "  check: {le: 1}\n", "  check: {le: {by: zone_type, cases: {venous: 2}, default: 1}}\n"), encoding="utf-8")
+    zone["zone"].update(type=zone_type, programs=["demo-copy"])
+    zone["series"]["rnd_expenditure"] = zone["series"].pop("rd_expenditure")
+    zone["reported"]["disclosure_rate"] = zone["reported"].pop("environmental_disclosure_rate")
+    code, out, err = run("check", "--rules", user_packs, "--format", "json", write_dossier(zone))
+    o = next(o for o in json.loads(out)["programs"][0]["outcomes"] if o["rule_id"] == "PD-R.5")
+    assert (o["status"], o["threshold_choice"]["branch"], o["threshold_choice"]["pointer"]) == (status, branch, "/zone/type")
