@@ -307,6 +307,9 @@ def _check_one(item: Item, outdir: Path) -> tuple[Checked, str | None]:
             (outdir / PDF_DIR).mkdir(exist_ok=True)
             with atomic_output(outdir / pdf) as fh:
                 fh.write(rendered.pdf)
+    except InputError as e:   # a value only a pack can judge (a zone attribute it does not know): bad input
+        return Checked(item.key, item.file, item.line, sha, "invalid",
+                       error=_error_record(item.file, item.line, sha, e.problems)), None
     except Exception as e:  # noqa: BLE001 - one dossier's failure must not stop the batch; it is reported
         problem = Problem(item.key, "", f"evaluation failed: {e.__class__.__name__}: {e}")
         return Checked(item.key, item.file, item.line, sha, "error",

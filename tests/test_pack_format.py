@@ -204,7 +204,7 @@ def test_a_users_pack_cannot_replace_shipped_names(run, tmp_path, clash, message
 def test_batch_workers_see_the_extra_folder(run, tmp_path, zone, write_dossier):
     folder = tmp_path / "zones"
     folder.mkdir()
-    for i, region in enumerate(("water_scarce", "not_water_scarce", "water_scarce", "not_water_scarce")):
+    for i, region in enumerate(("water_scarce", "not_water_scarce", "water_scarce", "not_water_scarce", "wet")):
         z = copy.deepcopy(zone)
         z["zone"]["id"] = f"DEMO-{i}"
         z["zone"]["attributes"]["water_region"] = region
@@ -213,7 +213,9 @@ def test_batch_workers_see_the_extra_folder(run, tmp_path, zone, write_dossier):
     code, _, err = run("batch", folder, "-o", out, "--jobs", "2", "--chunk-size", "1", "--rules", PACKS)
     assert code == 1, err
     lines = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert len(lines) == 4 and (out / "errors.jsonl").read_text() == ""
+    assert len(lines) == 4
+    [error] = [json.loads(x) for x in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert error["kind"] == "invalid" and error["problems"][0]["pointer"] == "/zone/attributes/water_region"
     choices = {r["dossier"]["zone"]["id"]: next(o for o in r["programs"][0]["outcomes"] if o["rule_id"] == "PD-R.1")
                ["threshold_choice"]["branch"] for r in (line["result"] if "result" in line else line for line in lines)}
     assert choices == {"DEMO-0": "case", "DEMO-1": "default", "DEMO-2": "case", "DEMO-3": "default"}
