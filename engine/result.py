@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from . import __version__
+from . import __version__, load, plausibility
 from .model import OP_SYMBOL, Fact, Outcome, ProgramResult, Target
 
 RESULT_SCHEMA_VERSION = "1.0"
@@ -147,6 +147,8 @@ def document(results: list[ProgramResult], evaluator: str, readiness: dict | Non
             "reference_year": results[0].reference_year,
         },
         "programs": [program_document(r) for r in results],
+        # values probably typed wrong: shown beside the outcomes, never changing one
+        "plausibility": [w.as_json() for w in plausibility.warnings(d.data, load.catalogue())],
     }
     if readiness is not None:
         doc["readiness"] = _json_tree(readiness)

@@ -17,10 +17,23 @@ def print_document(doc: dict, console: Console) -> None:
     z = d["zone"]
     console.print(Text(f"{z['name']['en']} ({z['name']['zh']})", style="bold"),
                   Text(f"  {z['id']} · {d['file']} · as of {d['as_of']} · data year {d['reference_year']}"))
+    print_plausibility(doc, console)
     for p in doc["programs"]:
         print_program(p, console)
     if "readiness" in doc:
         print_readiness(doc["readiness"], console)
+
+
+def print_plausibility(doc: dict, console: Console) -> None:
+    """Values probably typed wrong, before any outcome: a person reads them first and looks again."""
+    warnings = doc.get("plausibility") or []
+    if not warnings:
+        return
+    console.print()
+    console.print(Text(f"Plausibility: {len(warnings)} value{'s' if len(warnings) != 1 else ''} to look at again "
+                       "(warnings only: no outcome changes)", style="bold yellow"))
+    for w in warnings:
+        console.print(Text(f"  {w['pointer']}: {w['message']['en']}", style="yellow"))
 
 
 def verdict_label(p: dict, lang: str = "en") -> str:

@@ -5,6 +5,8 @@ import pytest
 
 from engine import load, plausibility
 
+from .conftest import EXAMPLES as EXAMPLES_DIR
+
 
 @pytest.fixture(scope="module")
 def cat():
@@ -109,3 +111,41 @@ def test_no_message_uses_scientific_notation(cat, example):
     d["reported"]["public_awareness"] = {"value": 0.00001234, "unit": "%"}
     [w] = plausibility.warnings(d, cat)
     assert "e-" not in w.message_en and "0.00001234" in w.message_en
+
+
+def _typed_as_fraction(example, write_dossier):
+    d = example("failing-donghai-2016")
+    d["reported"]["public_satisfaction"] = {"value": 0.915, "unit": "%"}
+    return write_dossier(d)
+
+
+def test_check_shows_the_warning_and_the_result_carries_it_without_changing_an_outcome(run, example, write_dossier):
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    from engine.paths import SCHEMAS
+    path = _typed_as_fraction(example, write_dossier)
+    code, out, _ = run("check", path)
+    assert code == 1
+    assert "/reported/public_satisfaction/value" in out and "91.5 %" in out
+    _, raw, _ = run("check", "--format", "json", path)
+    doc = json.loads(raw)
+    assert not list(Draft202012Validator(json.loads((SCHEMAS / "result.schema.json").read_text())).iter_errors(doc))
+    [w] = doc["plausibility"]
+    assert w["pointer"] == "/reported/public_satisfaction/value" and w["value"] == 0.915 and "91.5%" in w["message"]["zh"]
+    outcome = next(o for o in doc["programs"][0]["outcomes"] if o["metric"] == "public_satisfaction")
+    assert outcome["status"] == "fail" and outcome["value"] == 0.915    # the warning changes nothing
+    _, clean, _ = run("check", "--format", "json", EXAMPLES_DIR / "failing-donghai-2016.json")
+    assert json.loads(clean)["plausibility"] == []
+
+
+def test_the_pdf_lists_the_warning_in_both_languages(run, example, write_dossier, tmp_path):
+    from pypdf import PdfReader
+    path = _typed_as_fraction(example, write_dossier)
+    for lang, words in (("en", "Did you mean 91.5 %"), ("zh", "是否应为91.5%")):
+        pdf = tmp_path / f"r.{lang}.pdf"
+        code, _, err = run("report", path, "--lang", lang, "-o", pdf)
+        assert code == 0, err
+        first = PdfReader(pdf).pages[0].extract_text().replace("\n", "")
+        assert "/reported/public_satisfaction/value" in first and words in first
