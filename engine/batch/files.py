@@ -1,0 +1,134 @@
+"""Files a batch writes: atomic replacement, and the manifest that makes a run resumable."""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+from .options import MANIFEST, PARTS, RESULTS, Checked, ChunkDone, Item
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    with atomic_output(path) as fh:
+        fh.write(data)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, mode: str = "wb", **kw):
+    """Stream into a temporary file beside `path`; it replaces `path` only once complete and synced."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with open(tmp, mode, **kw) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class Manifest:
+    """What earlier runs did: OUTDIR/.parkcert/manifest.jsonl, one line per completed chunk, appended and synced.
+
+    A chunk line names where its result lines are (a complete part file, or results.jsonl once a run
+    has assembled it) and, for each dossier, its sha256 and what it gave. Lines of other rules keys,
+    and lines whose results file is gone or has changed, are ignored: those dossiers are checked again.
+    A torn last line (a crash while appending) is ignored too.
+    """
+
+    def __init__(self, state: Path, rules: str):
+        self.state, self.rules = state, rules
+        self.path = state / MANIFEST
+        self.entries: dict[str, Checked] = {}
+        self.parts: dict[str, str | None] = {}      # key -> part file ("results.jsonl": the assembled output)
+        self.assembled: dict | None = None          # identity of the results.jsonl the entries point into
+        self._fh = None
+
+    def _results_identity(self) -> dict | None:
+        try:
+            st = (self.state.parent / RESULTS).stat()
+        except OSError:
+            return None
+        return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
+
+    def load(self) -> None:
+        if not self.path.exists():
+            return
+        current = self._results_identity()
+        with open(self.path, "rb") as fh:
+            for raw in fh:
+                try:
+                    rec = json.loads(raw)
+                except ValueError:
+                    continue
+                if rec.get("rules") != self.rules:
+                    continue
+                if "assembled" in rec:
+                    self.assembled = rec["assembled"] if rec["assembled"] == current else None
+                    continue
+                part = rec.get("part")
+                if part == RESULTS:
+                    if self.assembled is None:
+                        continue
+                elif part is not None and not (self.state / part).exists():
+                    continue
+                for o in rec["outcomes"]:
+                    out = Checked(**o)
+                    self.entries[out.key] = out
+                    self.parts[out.key] = part
+
+    def up_to_date(self, item: Item, outdir: Path, pdf: bool) -> bool:
+        o = self.entries.get(item.key)
+        if o is None or o.sha256 != item.sha256:
+            return False
+        return not (pdf and o.status == "ok" and not (o.pdf and (outdir / o.pdf).exists()))
+
+    def _line(self, part: str | None, outcomes: list[Checked]) -> bytes:
+        return json.dumps({"rules": self.rules, "part": part, "outcomes": [vars(o) for o in outcomes]},
+                          ensure_ascii=False).encode("utf-8") + b"\n"
+
+    def append(self, done: ChunkDone) -> None:
+        if self._fh is None:
+            self._fh = open(self.path, "ab")
+        self._fh.write(self._line(done.part, done.outcomes))
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        for o in done.outcomes:
+            self.entries[o.key] = o
+            self.parts[o.key] = done.part
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def in_place(self, items: list[Item]) -> bool:
+        """Whether results.jsonl already holds exactly these dossiers' result lines, in this order."""
+        if self.assembled is None:
+            return False
+        pos = 0
+        for it in items:
+            o = self.entries[it.key]
+            if o.status != "ok":
+                continue
+            if self.parts[it.key] != RESULTS or o.offset != pos:
+                return False
+            pos += o.length
+        return pos == self.assembled["size"]
+
+    def rewrite(self, items: list[Item]) -> None:
+        """After assembly: one line for the current dossiers, pointing into the new results.jsonl; parts removed."""
+        self.close()
+        self.assembled = self._results_identity()
+        outcomes = [self.entries[it.key] for it in items if it.key in self.entries]
+        with atomic_output(self.path) as fh:
+            fh.write(json.dumps({"rules": self.rules, "assembled": self.assembled}).encode() + b"\n")
+            fh.write(self._line(RESULTS, outcomes))
+        for it in items:
+            self.parts[it.key] = RESULTS
+        for f in (self.state / PARTS).glob("*"):
+            with contextlib.suppress(OSError):
+                f.unlink()

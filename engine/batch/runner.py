@@ -1,0 +1,190 @@
+"""The run: collect inputs, skip what is up to date, chunks to worker processes, manifest, assembly."""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import fcntl
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..problems import Problem
+from .files import Manifest
+from .inputs import collect
+from .options import PARTS, PDF_DIR, STATE_DIR, BatchError, ChunkDone, Item, Options, Report, rules_key
+from .outputs import assemble
+from .workers import init_worker, ping, run_chunk
+
+MAX_CHUNK = 64
+MAX_CHUNK_PDF = 4         # a report takes seconds: smaller chunks keep the progress bar and the resume point fresh
+INTERRUPT_AFTER_ENV = "PARKCERT_BATCH_INTERRUPT_AFTER"   # tests: simulate Ctrl-C after this many chunks
+
+
+def _chunks(items: list[Item], jobs: int, size: int | None, pdf: bool = False) -> list[list[Item]]:
+    if not items:
+        return []
+    size = size or max(1, min(MAX_CHUNK_PDF if pdf else MAX_CHUNK, -(-len(items) // (jobs * 8))))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM (kill, a scheduler's stop) ends a batch the way Ctrl-C does: completed chunks kept, outputs untouched."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+    try:
+        old = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:          # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+@contextlib.contextmanager
+def _locked(state: Path):
+    state.mkdir(parents=True, exist_ok=True)
+    with open(state / "lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise BatchError([Problem(str(state.parent), "", "another batch is writing to this folder")]) from None
+        yield
+
+
+def _clean_temporaries(state: Path) -> None:
+    """Temporary files of an interrupted run (a killed worker cannot remove its own)."""
+    outdir = state.parent
+    for f in [*(state / PARTS).glob(".*.part"), *outdir.glob(".*.part"), *(outdir / PDF_DIR).glob(".*.part")]:
+        with contextlib.suppress(OSError):
+            f.unlink()
+
+
+def _executor(jobs: int, options: Options, state: Path) -> cf.ProcessPoolExecutor:
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ex = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
+                                initializer=init_worker, initargs=(options, str(state)))
+    # start every worker now, before any progress-bar thread exists (fork is only safe without threads)
+    list(ex.map(ping, range(jobs)))
+    return ex
+
+
+def _stop(ex: cf.ProcessPoolExecutor) -> None:
+    """Stop now: pending chunks are cancelled, running ones killed (their parts were never named in the manifest)."""
+    processes = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    for p in processes:      # they hold the output folder's lock (inherited): wait until they are gone
+        with contextlib.suppress(Exception):
+            p.join(timeout=10)
+
+
+def _unique(items: list[Item]) -> list[Item]:
+    return list({it.key: it for it in reversed(items)}.values())[::-1]
+
+
+def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_size: int | None = None,
+        progress_factory: Callable | None = None, stdin=None) -> Report:
+    """Check every input dossier; see the module docstring. Raises BatchError when nothing can be done."""
+    t0 = time.perf_counter()
+    rules = rules_key(options)
+    items, unreadable = collect(inputs, stdin)
+    items = _unique(items)                    # the same dossier given twice is checked once
+    if not items:
+        found = [Problem(r["file"], "", r["problems"][0]["message"]) for r in unreadable]
+        raise BatchError(found or [Problem("inputs", "", "no dossiers found")])
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BatchError([Problem(str(outdir), "", f"cannot create the output folder: {e.strerror}")]) from None
+    state = outdir / STATE_DIR
+    report = Report(total=len(items), unreadable=len(unreadable))
+    with _locked(state), _terminate_as_interrupt():
+        (state / PARTS).mkdir(exist_ok=True)
+        _clean_temporaries(state)
+        manifest = Manifest(state, rules)
+        manifest.load()
+        todo = [it for it in items if not manifest.up_to_date(it, outdir, options.pdf)]
+        report.skipped = len(items) - len(todo)
+        chunks = _chunks(todo, jobs, chunk_size, options.pdf)
+        run_id = f"{int(time.time()):x}-{os.urandom(4).hex()}"   # never the name of an earlier part
+        interrupt_after = int(os.environ.get(INTERRUPT_AFTER_ENV, "0") or 0)
+        progress = progress_factory(len(todo), report.skipped) if progress_factory else contextlib.nullcontext(None)
+        workers = min(jobs, len(chunks))
+        ex = None
+        try:
+            if workers > 1:
+                ex = _executor(workers, options, state)
+            elif chunks:
+                init_worker(options, str(state), in_child=False)
+            with progress as advance:
+                for n, done in enumerate(_completed(ex, workers, chunks, run_id), start=1):
+                    manifest.append(done)
+                    report.checked += len(done.outcomes)
+                    if advance:
+                        advance(len(done.outcomes))
+                    if interrupt_after and n >= interrupt_after:
+                        raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            report.interrupted = True
+        except cf.process.BrokenProcessPool:
+            raise BatchError([Problem("batch", "", "a worker process died; completed chunks are kept, "
+                                                    "run the same command again to resume")]) from None
+        except OSError as e:     # disk full, output folder removed...: completed chunks are kept
+            raise BatchError([Problem(e.filename or str(outdir), "", f"cannot write: {e.strerror}; completed "
+                                                                     "chunks are kept, run again to resume")]) from None
+        finally:
+            if ex is not None:
+                if report.interrupted:
+                    _stop(ex)
+                    _clean_temporaries(state)      # what a killed worker was writing
+                else:
+                    ex.shutdown(wait=True)
+            manifest.close()
+        if not report.interrupted:
+            assemble(outdir, items, unreadable, manifest)
+    for it in items:
+        o = manifest.entries.get(it.key)
+        if o is None:
+            report.all_certifiable = False
+            continue
+        report.invalid += o.status == "invalid"
+        report.failed += o.status == "error"
+        for v in o.verdicts.values():
+            report.verdicts[v] = report.verdicts.get(v, 0) + 1
+        report.all_certifiable = report.all_certifiable and o.status == "ok" and o.certifiable
+    report.all_certifiable = report.all_certifiable and not unreadable
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _completed(ex: cf.ProcessPoolExecutor | None, workers: int, chunks: list[list[Item]], run_id: str
+               ) -> Iterator[ChunkDone]:
+    names = [f"{run_id}-{i:06d}" for i in range(len(chunks))]
+    if ex is None:
+        for name, chunk in zip(names, chunks, strict=True):
+            yield run_chunk(name, chunk)
+        return
+    # a bounded window of chunks in flight: results come back as they complete, memory stays flat
+    window = 4 * workers
+    pending: set[cf.Future] = set()
+    it = iter(zip(names, chunks, strict=True))
+    for name, chunk in it:
+        pending.add(ex.submit(run_chunk, name, chunk))
+        if len(pending) >= window:
+            break
+    while pending:
+        done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+        for f in done:
+            yield f.result()
+        for name, chunk in it:
+            pending.add(ex.submit(run_chunk, name, chunk))
+            if len(pending) >= window:
+                break

@@ -1,0 +1,132 @@
+"""The worker: loads and compiles the packs once per process, then checks chunks of dossiers."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import load
+from ..evaluate import check as check_programs
+from ..evaluate import compiled
+from ..evaluate import evaluator as make_evaluator
+from ..problems import InputError, Problem
+from ..result import document
+from ..validate import dossier_from_data, read_json
+from .files import atomic_output, write_atomic
+from .inputs import error_record, sha256_hex
+from .options import PARTS, PDF_DIR, Checked, ChunkDone, Item, Options
+from .outputs import pdf_name, summary_rows
+
+
+@dataclass
+class _Worker:
+    options: Options
+    state: Path
+    catalogue: object
+    packs: dict
+    known: list[str]
+    engine: object
+    renderer: Callable | None
+
+
+_W: _Worker | None = None
+
+
+def init_worker(options: Options, state: str, in_child: bool = True) -> None:
+    """Load the catalogue and every pack, compile them and warm the engine: once per worker process."""
+    global _W
+    if in_child:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides what an interrupt means
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    load.use_rules(options.rules)       # a spawned worker does not inherit the parent's --rules
+    cat = load.catalogue()
+    known = load.pack_ids()
+    packs = {p: load.pack(p) for p in known}
+    for p in packs.values():
+        compiled(p)
+    renderer = None
+    if options.pdf:
+        from .. import render  # WeasyPrint loads only when reports are asked for
+        render.font_config()    # one font configuration per worker, reused by every report
+        renderer = render.render_pdf
+    _W = _Worker(options, Path(state), cat, packs, known, make_evaluator(options.engine), renderer)
+
+
+def _read(item: Item) -> tuple[dict, bytes]:
+    if item.raw is None:
+        return read_json(Path(item.file), item.key)
+    try:
+        return json.loads(item.raw.decode("utf-8")), item.raw
+    except UnicodeDecodeError:
+        raise InputError([Problem(item.key, "", "not UTF-8 text")]) from None
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(item.key, "", f"malformed JSON at column {exc.colno}: {exc.msg}")]) from None
+
+
+def _check_one(item: Item, outdir: Path) -> tuple[Checked, str | None]:
+    w = _W
+    try:
+        data, raw = _read(item)
+        sha = sha256_hex(raw)
+        d = dossier_from_data(data, raw, w.catalogue, w.known, shown=item.key)
+    except InputError as e:
+        return Checked(item.key, item.file, item.line, item.sha256, "invalid",
+                       error=error_record(item.file, item.line, item.sha256, e.problems)), None
+    try:
+        wanted = w.options.programs
+        ids = w.known if "all" in wanted else sorted(set(wanted)) if wanted else d.programs
+        results = check_programs(d, [w.packs[p] for p in ids], w.catalogue, as_of=w.options.as_of, engine=w.engine)
+        doc = document(results, w.engine.name)
+        # compact and ASCII-escaped: 40 % faster to write than `check --format json`, the same document
+        line = json.dumps(doc, separators=(",", ":"), check_circular=False)
+        pdf = None
+        if w.renderer is not None:
+            rendered = w.renderer(doc, raw, data, w.options.lang, None)
+            pdf = f"{PDF_DIR}/{pdf_name(doc, w.options.lang)}"
+            (outdir / PDF_DIR).mkdir(exist_ok=True)
+            with atomic_output(outdir / pdf) as fh:
+                fh.write(rendered.pdf)
+    except InputError as e:   # a value only a pack can judge (a zone attribute it does not know): bad input
+        return Checked(item.key, item.file, item.line, sha, "invalid",
+                       error=error_record(item.file, item.line, sha, e.problems)), None
+    except Exception as e:  # noqa: BLE001 - one dossier's failure must not stop the batch; it is reported
+        problem = Problem(item.key, "", f"evaluation failed: {e.__class__.__name__}: {e}")
+        return Checked(item.key, item.file, item.line, sha, "error",
+                       error=error_record(item.file, item.line, sha, [problem], kind="error")), None
+    rows = summary_rows(doc, pdf)
+    for r in rows:
+        r[1], r[2] = item.file, item.line
+    verdicts = {p["program"]: p["verdict"] for p in doc["programs"]}
+    ok = all(v == "certifiable" for v in verdicts.values())
+    return Checked(item.key, item.file, item.line, sha, "ok", certifiable=ok, verdicts=verdicts, rows=rows,
+                   pdf=pdf), line
+
+
+def run_chunk(name: str, items: list[Item]) -> ChunkDone:
+    """Check a chunk of dossiers; their result lines reach the disk (atomically) before this returns."""
+    t0 = time.perf_counter()
+    state = _W.state
+    outdir = state.parent
+    outcomes, buffer, pos = [], io.BytesIO(), 0
+    for item in items:
+        o, line = _check_one(item, outdir)
+        if line is not None:
+            data = line.encode("utf-8") + b"\n"
+            o.offset, o.length = pos, len(data)
+            buffer.write(data)
+            pos += len(data)
+        outcomes.append(o)
+    part = None
+    if pos:
+        part = f"{PARTS}/{name}.jsonl"
+        write_atomic(state / part, buffer.getvalue())
+    return ChunkDone(part, outcomes, time.perf_counter() - t0)
+
+
+def ping(_=None) -> int:
+    return os.getpid()
