@@ -1,4 +1,4 @@
-"""Subsidies across zones (`parkcert summary`): the seed's Table A1, from the dossiers' work plans.
+"""Subsidies across zones (`parkcert summary`): Table A1 of IISD (2015), from the dossiers' work plans.
 
 Which work plan holds the subsidy is the pack's business (decision.subsidy / work_plan); averages
 follow Table A1: the mean subsidy over all zones, and the mean of the zones' own shares

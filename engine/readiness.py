@@ -1,4 +1,4 @@
-"""One dossier against several programs: the readiness matrix and the crosswalk of the seed's Tables 3 and 4.
+"""One dossier against several programs: the readiness matrix and the crosswalk of Tables 3 and 4 of IISD (2015).
 
 Works on ProgramResults only; nothing is derived again here.
 """

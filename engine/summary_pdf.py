@@ -1,4 +1,4 @@
-"""The portfolio page of `parkcert summary --pdf`: one table as in the seed's Table A1, rendered like the reports."""
+"""The portfolio page of `parkcert summary --pdf`: one table as in Table A1 of IISD (2015), rendered like the reports."""
 from __future__ import annotations
 
 import hashlib

@@ -64,7 +64,7 @@ def print_readiness(r: dict, console: Console) -> None:
             row["program"] for row in r["programs"] if row.get("illustrative")), style="bold magenta"))
     console.print()
     programs = [row["program"] for row in r["programs"] if row["verdict"] != "not_for_zone_type"]
-    cw = Table(title="Crosswalk (IISD 2015, Tables 3 and 4): which program looks at which metric", title_justify="left",
+    cw = Table(title="Crosswalk (IISD (2015), Tables 3 and 4): which program looks at which metric", title_justify="left",
                title_style="bold cyan", show_edge=False)
     cw.add_column("Metric", max_width=44)
     cw.add_column("Value", justify="right", no_wrap=True)

@@ -28,7 +28,7 @@ ureg.define("event = [event] = events")
 
 Quantity = ureg.Quantity
 
-# Spellings used in Chinese statistics and in the seed, mapped to registry names.
+# Spellings used in Chinese statistics and in IISD (2015), mapped to registry names.
 # Longest first, so "10^4 RMB" wins over "RMB".
 _TOKENS: list[tuple[str, str]] = [
     (r"万吨标准煤", "(10**4*tce)"),
@@ -125,7 +125,7 @@ def compatible(from_unit: str, to_unit: str) -> bool:
         return False
 
 
-MONEY_UNIT = "million RMB"   # subsidies and investments are compared in the unit of the seed's Table A1
+MONEY_UNIT = "million RMB"   # subsidies and investments are compared in the unit of Table A1 of IISD (2015)
 
 
 def money(m: dict) -> float:

@@ -31,7 +31,7 @@ from .common import (
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 @rules_option
 def summary(dossiers, program, fmt_, output, pdf_out, lang):
-    """Subsidy per zone (subsidy, investment, share) with averages, as in the seed's Table A1. DOSSIERS: files or folders."""
+    """Subsidy per zone (subsidy, investment, share) with averages, as in Table A1 of IISD (2015). DOSSIERS: files or folders."""
     import csv
 
     from ..portfolio import summary as make_summary
