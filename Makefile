@@ -9,7 +9,7 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT   := out
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo test bench lint clean serve
 
 setup: $(STAMP)
 
@@ -47,6 +47,10 @@ demo: $(STAMP)
 	$(BIN)/parkcert check --rules examples/packs examples/packs/provincial-demo-zone-2016.json || [ $$? -eq 1 ]
 	$(BIN)/parkcert report --rules examples/packs examples/packs/provincial-demo-zone-2016.json -o "$(OUT)/provincial-demo-zone-2016.en.pdf"
 	@echo "results and PDF reports written to $(OUT)/"
+
+serve: $(STAMP)
+	@echo "Upload a dossier from examples/ (e.g. examples/failing-donghai-2016.json); the illustrative pack in examples/packs is read too."
+	$(BIN)/parkcert serve --rules examples/packs $(SERVE_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -17,8 +17,13 @@ def read_json(path: Path, shown: str) -> tuple[dict, bytes]:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError([Problem(shown, "", f"cannot read: {exc.strerror}")]) from None
+    return parse_json(raw, shown), raw
+
+
+def parse_json(raw: bytes, shown: str):
+    """JSON text from bytes (a file or an upload); a syntax error names its line and column."""
     try:
-        return json.loads(raw.decode("utf-8")), raw
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError([Problem(shown, "", "not UTF-8 text")]) from None
     except json.JSONDecodeError as exc:

@@ -33,3 +33,14 @@ def write_dossier(tmp_path):
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         return path
     return _write
+
+
+@pytest.fixture(scope="session")
+def web():
+    """One ParkCert web app (engine.web) for the session, its job pools started; an httpx-based TestClient."""
+    from fastapi.testclient import TestClient
+
+    from engine.web.app import create_app
+    from engine.web.settings import Settings
+    with TestClient(create_app(Settings(check_processes=2, render_processes=1))) as client:
+        yield client

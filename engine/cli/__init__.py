@@ -13,6 +13,6 @@ def main():
     """ParkCert: check Chinese industrial zones against the national park certification programs."""
 
 
-from . import audit, backup, batch, check, report, review, rules, summary, users  # noqa: E402  (commands register on main)
+from . import audit, backup, batch, check, report, review, rules, serve, summary, users  # noqa: E402  (commands register on main)
 
-__all__ = ["main", "audit", "backup", "batch", "check", "report", "review", "rules", "summary", "users"]
+__all__ = ["main", "audit", "backup", "batch", "check", "report", "review", "rules", "serve", "summary", "users"]

@@ -8,11 +8,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .. import load
-from ..evaluate import check as check_programs
+from .. import assess, load
 from ..problems import InputError, Problem
-from ..readiness import readiness
-from ..result import document
 from ..validate import load_dossier
 
 EXIT_OK, EXIT_NOT_CERTIFIABLE, EXIT_BAD_INPUT, EXIT_RENDER_FAILED = 0, 1, 2, 3
@@ -69,30 +66,21 @@ def load_inputs(paths, programs: tuple[str, ...]):
         except InputError as e:
             problems += e.problems
     packs = {}
-    wanted = set(programs) if programs else {prog for d in dossiers for prog in d.programs}
-    if "all" in wanted:
-        wanted = set(known)
-    for prog in sorted(wanted):
-        try:
-            packs[prog] = load.pack(prog)
-        except InputError as e:
-            problems += e.problems
+    try:
+        packs = assess.packs_for(programs, dossiers)
+    except InputError as e:
+        problems += e.problems
     if problems:
         fail(problems)
     return cat, dossiers, packs
 
 
-
-
 def result_document(d, programs, packs, cat, day, ev, reviews) -> dict:
-    """The result document of one dossier: its programs, panel reviews applied, readiness when several."""
-    chosen, skipped = programs_for(d, programs, packs)
+    """The result document of one dossier (engine.assess), bad input reported and exit 2."""
     try:
-        results = check_programs(d, chosen, cat, as_of=day, engine=ev, reviews=reviews)
+        return assess.result_document(d, programs, packs, cat, day, ev, reviews)
     except InputError as e:
         fail(e.problems)
-    ready = readiness(results, skipped, cat, d.data["zone"]["type"]) if len(chosen) + len(skipped) > 1 else None
-    return document(results, ev.name, ready)
 
 
 def load_reviews(files, dossiers) -> list:
@@ -111,19 +99,6 @@ def load_reviews(files, dossiers) -> list:
     if problems:
         fail(problems)
     return reviews
-
-
-def programs_for(dossier, programs, packs):
-    """The packs to check a dossier against; with `all`, packs made for other zone types are skipped."""
-    if not programs:
-        return [packs[p] for p in dossier.programs], []
-    chosen = [packs[p] for p in sorted(packs)]
-    if "all" not in programs:
-        return chosen, []
-    zone_type = dossier.data["zone"]["type"]
-    fits = [p for p in chosen if not p.zone_types or zone_type in p.zone_types]
-    return fits, [p for p in chosen if p not in fits]
-
 
 
 def expand(paths) -> list[str]:

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from .. import fmt, load
+from ..assess import named_by_file
 from ..evaluate import check as check_programs
 from ..evaluate import evaluator as make_evaluator
 from ..problems import InputError, Problem
@@ -62,13 +63,7 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
         fail([Problem(dossier, "", f"cannot read: {e.strerror}")])
     ev = make_evaluator(engine)
     doc = result_document(d, programs, packs, cat, day, ev, reviews)
-    # the report names its inputs by file name: the same files give the same bytes from any folder
-    doc["dossier"]["file"] = Path(dossier).name
-    for p in doc["programs"]:
-        if p.get("review"):
-            p["review"]["file"] = Path(p["review"]["file"]).name
-        if p["pack_source"]["origin"] == "external":
-            p["pack_source"]["folder"] = Path(p["pack_source"]["folder"]).name
+    named_by_file(doc, dossier)
     from .. import render  # WeasyPrint and matplotlib load only for reports
     from ..atomic import write_bytes
     try:
