@@ -24,6 +24,8 @@ from markupsafe import Markup
 from . import __version__, charts, fmt, load
 from .fetcher import BundledOnlyFetcher
 from .paths import REPORTS
+from .trail import ATTACHMENT as TRAIL_ATTACHMENT
+from .trail import rows as trail_rows
 
 LANGS = ("en", "zh")
 DOSSIER_ATTACHMENT = "parkcert-dossier.json"
@@ -503,7 +505,7 @@ def readiness_view(doc: dict, lang: str, t: dict) -> dict | None:
             "review_statuses": any(row["counts"].get(k) for row in rows if not row["skipped"] for k in REVIEW_STATUSES)}
 
 
-def context(doc: dict, dossier: dict, lang: str, report_date: dt.date) -> dict:
+def context(doc: dict, dossier: dict, lang: str, report_date: dt.date, trail=None) -> dict:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
     t = label_set(lang)
@@ -547,7 +549,9 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date) -> dict:
         "mark": MARK,
         "trend": charts.trend_chart(series, titles, d["reference_year"]),
         "trace_line": trace,
-        "attachments": [DOSSIER_ATTACHMENT, RESULT_ATTACHMENT],
+        "attachments": [DOSSIER_ATTACHMENT, RESULT_ATTACHMENT] + ([TRAIL_ATTACHMENT] if trail else []),
+        "trail": trail_rows(trail, lang) if trail else None,
+        "trail_file": trail.file if trail else None,
         "generator": f"ParkCert {__version__}",
         "value_text": lambda v, u=None: f"{value_text(v, lang)} {unit_text(u)}".strip(),
         "source_text": lambda s: source_text(s, t),
@@ -555,9 +559,9 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date) -> dict:
     }
 
 
-def html(doc: dict, dossier: dict, lang: str = "en", report_date: dt.date | None = None) -> str:
+def html(doc: dict, dossier: dict, lang: str = "en", report_date: dt.date | None = None, trail=None) -> str:
     day = report_date or dt.date.fromisoformat(doc["programs"][0]["as_of"])
-    return environment().get_template(TEMPLATE).render(**context(doc, dossier, lang, day))
+    return environment().get_template(TEMPLATE).render(**context(doc, dossier, lang, day, trail))
 
 
 # --- PDF -----------------------------------------------------------------------------
@@ -610,14 +614,15 @@ REVIEW_ATTACHMENT = "parkcert-review-{program}.yaml"
 
 
 def render_pdf(doc: dict, dossier_bytes: bytes, dossier: dict, lang: str = "en",
-               report_date: dt.date | None = None, reviews: dict[str, bytes] | None = None) -> Rendered:
-    """Render the report; the dossier bytes and the result JSON are attached (PDF/A-3b, /AFRelationship)."""
+               report_date: dt.date | None = None, reviews: dict[str, bytes] | None = None, trail=None) -> Rendered:
+    """Render the report; the dossier bytes and the result JSON are attached (PDF/A-3b, /AFRelationship), and the
+    panel's reviews and the workspace's audit trail (engine.trail.Trail) when given."""
     from weasyprint import CSS, HTML, Attachment
 
     day = report_date or dt.date.fromisoformat(doc["programs"][0]["as_of"])
     if hashlib.sha256(dossier_bytes).hexdigest() != doc["dossier"]["sha256"]:
         raise ValueError("the dossier bytes do not match the sha256 in the result document")
-    source = html(doc, dossier, lang, day)
+    source = html(doc, dossier, lang, day, trail)
     fetcher = BundledOnlyFetcher()
     stamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
     attachments = [
@@ -633,7 +638,9 @@ def render_pdf(doc: dict, dossier_bytes: bytes, dossier: dict, lang: str = "en",
                    modified=stamp, relationship="Source",
                    description=f"Expert panel review of {program} (schemas/review.schema.json)")
         for program, raw in sorted((reviews or {}).items())
-    ]
+    ] + ([Attachment(string=trail.raw, name=TRAIL_ATTACHMENT, url_fetcher=fetcher, created=stamp, modified=stamp,
+                     relationship="Supplement", description="Audit trail of the dossier in the panel's workspace "
+                     "(schemas/audit-trail.schema.json; each entry hash-chained)")] if trail else [])
     base = (REPORTS / TEMPLATE).as_uri()
     handler = _Collect()
     log = logging.getLogger("weasyprint")
@@ -646,7 +653,8 @@ def render_pdf(doc: dict, dossier_bytes: bytes, dossier: dict, lang: str = "en",
             buf = io.BytesIO()
             document.write_pdf(buf, finisher=_dedupe_af, pdf_variant=PDF_VARIANT, attachments=attachments,
                                pdf_identifier=identifier(doc, dossier_bytes, lang, day,
-                                                         *(raw for _, raw in sorted((reviews or {}).items()))))
+                                                         *(raw for _, raw in sorted((reviews or {}).items())),
+                                                         *([trail.raw] if trail else [])))
         finally:
             log.removeHandler(handler)
     return Rendered(buf.getvalue(), len(document.pages), handler.messages + [f"refused {u}" for u in fetcher.refused])

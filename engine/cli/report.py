@@ -42,8 +42,11 @@ from .common import (
               help="Rule engine: durable_rules (default) or the plain-Python reference evaluator.")
 @click.option("--review", "review_files", multiple=True, type=click.Path(dir_okay=False),
               help="Expert panel review (YAML or JSON) to apply; repeatable, one per program.")
+@click.option("--audit-trail", "trail_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The dossier's audit trail exported from the panel workspace (`parkcert audit export`): shown in "
+                   "the report and attached.")
 @rules_option
-def report(dossier, output, programs, as_of, lang, report_date, engine, review_files):
+def report(dossier, output, programs, as_of, lang, report_date, engine, review_files, trail_file):
     """Render the PDF compliance report of one dossier (PDF/A-3b, dossier and result attached).
 
     Same dossier, rules and options: the same bytes. Exit 0: report written; 2: bad input; 3: rendering failed.
@@ -57,6 +60,7 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
         # a reviewed report cannot predate the panel's meeting
         rday = max([day or loaded[0].as_of] + [r.meeting_date for r in reviews])
     d = loaded[0]
+    trail = load_trail(trail_file, d.sha256) if trail_file else None
     try:
         raw = Path(dossier).read_bytes()
     except OSError as e:
@@ -67,7 +71,7 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
     from .. import render  # WeasyPrint and matplotlib load only for reports
     from ..atomic import write_bytes
     try:
-        out = render.render_pdf(doc, raw, d.data, lang, rday, reviews={r.program: r.raw for r in reviews})
+        out = render.render_pdf(doc, raw, d.data, lang, rday, reviews={r.program: r.raw for r in reviews}, trail=trail)
     except ValueError as e:   # the dossier changed on disk between validation and rendering
         fail([Problem(dossier, "", str(e))])
     except Exception as e:  # noqa: BLE001 - a bug, not bad input: say so, write nothing
@@ -83,6 +87,23 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
         err.print(f"[yellow]warning[/yellow] {w}", markup=True, highlight=False)
     verdicts = ", ".join(f"{p['program']} {render.verdict_label(p, 'en')}" for p in doc["programs"])
     click.echo(f"{output}: {out.pages} pages, {lang}; {verdicts}")
+
+
+def load_trail(path: str, dossier_sha256: str):
+    """The exported audit trail, named in the report by its file name (same files, same bytes from any folder)."""
+    import dataclasses
+
+    from ..trail import check_for, read_trail
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        fail([Problem(path, "", f"cannot read: {e.strerror}")])
+    try:
+        trail = read_trail(raw, path)
+        check_for(trail, dossier_sha256)
+    except InputError as e:
+        fail(e.problems)
+    return dataclasses.replace(trail, file=Path(path).name)
 
 
 @main.command()

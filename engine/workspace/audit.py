@@ -8,37 +8,28 @@ rights could still do.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from .. import trail as trail_file
 from .models import AuditEntry, User
 
-GENESIS = "0" * 64
-TRAIL_FORMAT = "parkcert-audit-trail/1"
-
-
-def canonical(value) -> str | None:
-    """The one JSON spelling used for before/after and for hashing."""
-    if value is None:
-        return None
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+TRAIL_FORMAT = trail_file.FORMAT
+GENESIS = trail_file.GENESIS
+canonical = trail_file.canonical
 
 
 def entry_hash(seq: int, at: str, actor: str, role: str, action: str, obj: str, dossier_id: int | None,
                before: str | None, after: str | None, prev_hash: str) -> str:
-    body = canonical({"seq": seq, "at": at, "actor": actor, "role": role, "action": action, "object": obj,
-                      "dossier_id": dossier_id, "before": before, "after": after, "prev_hash": prev_hash})
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return trail_file.entry_hash({"seq": seq, "at": at, "actor": actor, "role": role, "action": action, "object": obj,
+                                  "dossier_id": dossier_id, "before": before, "after": after, "prev_hash": prev_hash})
 
 
-def _hash_of(e: AuditEntry | dict) -> str:
-    g = e.get if isinstance(e, dict) else lambda k: getattr(e, k)
-    return entry_hash(g("seq"), g("at"), g("actor"), g("role"), g("action"), g("object"), g("dossier_id"),
-                      g("before"), g("after"), g("prev_hash"))
+def _hash_of(e: AuditEntry) -> str:
+    return trail_file.entry_hash(entry_dict(e))
 
 
 @dataclass(frozen=True)
@@ -122,7 +113,3 @@ def trail(session: Session, dossier_id: int | None = None, dossier: dict | None 
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def check_trail_entries(doc_entries: list[dict]) -> list[str]:
-    """An exported trail holds a subset of the chain: each entry must still hash to what it says."""
-    return [f"entry {e['seq']}: its content does not match its hash (changed after export?)"
-            for e in doc_entries if _hash_of(e) != e["hash"]]
