@@ -1,6 +1,8 @@
 """Number and status formatting shared by the text table and the reports."""
 from __future__ import annotations
 
+from .verdict import GENERIC as GENERIC_VERDICT
+
 STATUS_LABEL = {
     "en": {"pass": "pass", "fail": "FAIL", "missing": "missing", "not_applicable": "n/a", "waived": "WAIVED",
            "overridden": "OVERRIDDEN"},
@@ -17,10 +19,7 @@ def status(o: dict, lang: str = "en") -> str:
     if o.get("review") and o["review"]["expired"]:
         return f"{label} (waiver expired)" if lang == "en" else f"{label}（豁免已过期）"
     return label
-VERDICT_LABEL = {
-    "en": {"certifiable": "CERTIFIABLE", "not_certifiable": "NOT CERTIFIABLE", "incomplete": "INCOMPLETE"},
-    "zh": {"certifiable": "符合认证条件", "not_certifiable": "不符合认证条件", "incomplete": "数据不全"},
-}
+VERDICT_LABEL = GENERIC_VERDICT   # generic words only; a program's verdict is shown with verdict.of_program
 YES_NO = {"en": ("yes", "no"), "zh": ("是", "否")}
 
 

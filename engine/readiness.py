@@ -4,6 +4,7 @@ Works on ProgramResults only; nothing is derived again here.
 """
 from __future__ import annotations
 
+from . import verdict
 from .model import Catalogue, ProgramResult, RulePack
 
 
@@ -16,7 +17,8 @@ def _distance(r: ProgramResult) -> tuple:
 
 def readiness(results: list[ProgramResult], skipped: list[RulePack], catalogue: Catalogue, zone_type: str) -> dict:
     rows = [{"program": r.pack.id, "title": {"en": r.pack.title.en, "zh": r.pack.title.zh},
-             "verdict": r.verdict, "counts": r.counts(), "blocking": list(r.blocking),
+             "verdict": r.verdict, "labels": verdict.pack_labels(r.pack), "counts": r.counts(),
+             "blocking": list(r.blocking),
              "groups": [{"id": g["id"], "title": g["title"], "passing": g["passing"], "needed": g["needed"],
                          "state": g["state"], "cheapest": [c["rule_id"] for c in g["cheapest"]]}
                         for g in r.detail.get("groups") or ()],

@@ -21,7 +21,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from . import __version__, charts, fmt, load
+from . import __version__, charts, fmt, load, verdict
 from .fetcher import BundledOnlyFetcher
 from .paths import REPORTS
 from .trail import ATTACHMENT as TRAIL_ATTACHMENT
@@ -235,8 +235,7 @@ def target_text(o: dict, lang: str, t: dict) -> str:
 
 def verdict_label(p: dict, lang: str) -> str:
     """The pack's own wording for the verdict when it has one (e.g. CTIP tranches), else the generic label."""
-    label = (p["decision"].get("labels") or {}).get(p["verdict"])
-    return label[lang] if label else fmt.VERDICT_LABEL[lang].get(p["verdict"], p["verdict"])
+    return verdict.of_program(p, lang)
 
 
 def decision_detail(p: dict, lang: str, t: dict) -> dict:
@@ -488,7 +487,7 @@ def readiness_view(doc: dict, lang: str, t: dict) -> dict | None:
         n, p = by_id.get(row["program"], (None, None))
         columns.append(row["program"])
         rows.append({**base, "skipped": False, "verdict": row["verdict"], "anchor": n,
-                     "verdict_label": verdict_label(p, lang) if p else fmt.VERDICT_LABEL[lang][row["verdict"]],
+                     "verdict_label": verdict.of_program(p or row, lang),
                      "counts": row["counts"], "blocking": row["blocking"], "nearest": row["program"] == r["nearest"],
                      "groups": [f"{g['title'][lang]}: {g['passing']}/{g['needed']} {fmt.GROUP_STATE[lang][g['state']]}"
                                 for g in row.get("groups") or ()],

@@ -5,7 +5,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import fmt
+from . import fmt, verdict
 
 STYLE = {"pass": "green", "fail": "bold red", "missing": "yellow", "not_applicable": "dim", "waived": "magenta",
          "overridden": "magenta"}
@@ -37,8 +37,7 @@ def print_plausibility(doc: dict, console: Console) -> None:
 
 
 def verdict_label(p: dict, lang: str = "en") -> str:
-    label = p["decision"]["labels"].get(p["verdict"])
-    return label[lang] if label else fmt.VERDICT_LABEL[lang][p["verdict"]]
+    return verdict.of_program(p, lang)
 
 
 def print_readiness(r: dict, console: Console) -> None:
@@ -55,7 +54,7 @@ def print_readiness(r: dict, console: Console) -> None:
             continue
         c = row["counts"]
         mark = " ← nearest" if row["program"] == r["nearest"] else ""
-        table.add_row(row["program"] + mark, Text(fmt.VERDICT_LABEL["en"][row["verdict"]], style=VERDICT_STYLE[row["verdict"]]),
+        table.add_row(row["program"] + mark, Text(verdict.of_program(row), style=VERDICT_STYLE[row["verdict"]]),
                       str(c["pass"]), str(c["fail"]), str(c["missing"]), str(c["not_applicable"]),
                       ", ".join(row["blocking"][:8]) + (" …" if len(row["blocking"]) > 8 else ""), *extra)
     console.print(table)

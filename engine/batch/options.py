@@ -14,8 +14,11 @@ MANIFEST = "manifest.jsonl"
 PARTS = "parts"
 RESULTS, SUMMARY, ERRORS = "results.jsonl", "summary.csv", "errors.jsonl"
 PDF_DIR = "pdf"
+# verdict: the pack's own words (CTIP: "TARGETS NOT MET: second tranche withheld"); verdict_code: the stable code
 SUMMARY_COLUMNS = ["zone_id", "file", "line", "dossier_sha256", "program", "verdict", "pass", "fail", "missing",
-                   "not_applicable", "blocking", "worst_gaps", "pdf"]
+                   "not_applicable", "blocking", "worst_gaps", "pdf", "verdict_code", "verdict_zh"]
+OUTPUT_FORMAT = "2"       # part of the rules key: a run with outputs of another shape checks everything again
+CSV_ENCODING = "utf-8-sig"    # a BOM: Excel on a Chinese Windows reads the CSVs as UTF-8, not GBK
 WORST_GAPS = 3
 
 
@@ -82,7 +85,7 @@ class Report:
     invalid: int = 0
     failed: int = 0
     unreadable: int = 0
-    verdicts: dict[str, int] = field(default_factory=dict)
+    verdicts: dict[tuple[str, str], int] = field(default_factory=dict)    # (program, verdict code) -> dossiers
     all_certifiable: bool = True
     interrupted: bool = False
     seconds: float = 0.0
@@ -103,7 +106,7 @@ def rules_key(options: Options) -> str:
         raise BatchError([Problem("--program", "", f"unknown program {p!r} (known: {', '.join(sorted(known))})")
                           for p in unknown])
     h = hashlib.sha256()
-    parts = [__version__, cat.sha256, options.engine or os.environ.get("PARKCERT_ENGINE", "durable"),
+    parts = [__version__, OUTPUT_FORMAT, cat.sha256, options.engine or os.environ.get("PARKCERT_ENGINE", "durable"),
              ",".join(options.programs), str(options.as_of), str(options.pdf), options.lang]
     parts += [f"{p.id}={p.files_sha256}" for p in sorted(packs, key=lambda p: p.id)]
     h.update("\n".join(parts).encode())

@@ -6,9 +6,10 @@ import json
 import os
 from pathlib import Path
 
+from .. import verdict
 from ..problems import Problem
 from .files import Manifest, atomic_output
-from .options import ERRORS, RESULTS, SUMMARY, SUMMARY_COLUMNS, WORST_GAPS, BatchError, Item
+from .options import CSV_ENCODING, ERRORS, RESULTS, SUMMARY, SUMMARY_COLUMNS, WORST_GAPS, BatchError, Item
 
 
 def _worst_gaps(program: dict) -> str:
@@ -38,9 +39,9 @@ def summary_rows(doc: dict, pdf: str | None = None) -> list[list]:
     rows = []
     for p in doc["programs"]:
         c = p["counts"]
-        rows.append([z["zone"]["id"], None, None, z["sha256"], p["program"], p["verdict"], c.get("pass", 0),
-                     c.get("fail", 0), c.get("missing", 0), c.get("not_applicable", 0), " ".join(p["blocking"]),
-                     _worst_gaps(p), pdf or ""])
+        rows.append([z["zone"]["id"], None, None, z["sha256"], p["program"], verdict.of_program(p, "en"),
+                     c.get("pass", 0), c.get("fail", 0), c.get("missing", 0), c.get("not_applicable", 0),
+                     " ".join(p["blocking"]), _worst_gaps(p), pdf or "", p["verdict"], verdict.of_program(p, "zh")])
     return rows
 
 
@@ -79,7 +80,7 @@ def assemble(outdir: Path, items: list[Item], unreadable: list[dict], manifest: 
             for fd in sources.values():
                 os.close(fd)
         manifest.rewrite(items)
-    with atomic_output(outdir / SUMMARY, "w", encoding="utf-8", newline="") as out:
+    with atomic_output(outdir / SUMMARY, "w", encoding=CSV_ENCODING, newline="") as out:
         w = csv.writer(out)
         w.writerow(SUMMARY_COLUMNS)
         for it in items:

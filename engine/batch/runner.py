@@ -157,8 +157,8 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
             continue
         report.invalid += o.status == "invalid"
         report.failed += o.status == "error"
-        for v in o.verdicts.values():
-            report.verdicts[v] = report.verdicts.get(v, 0) + 1
+        for program, v in o.verdicts.items():
+            report.verdicts[program, v] = report.verdicts.get((program, v), 0) + 1
         report.all_certifiable = report.all_certifiable and o.status == "ok" and o.certifiable
     report.all_certifiable = report.all_certifiable and not unreadable
     report.seconds = time.perf_counter() - t0

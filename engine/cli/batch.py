@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .. import fmt
+from .. import verdict
+from ..problems import InputError
 from . import main
 from .common import (
     EXIT_NOT_CERTIFIABLE,
@@ -50,6 +51,21 @@ def _batch_progress(enabled: bool):
             yield lambda n: bar.advance(task, n)
 
     return factory
+
+
+def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
+    """One line per program, each verdict in the pack's words: '  ctip: 3 TARGETS MET: second tranche due · …'."""
+    from .. import load
+    lines = []
+    for program in sorted({p for p, _ in counts}):
+        try:
+            labels = verdict.pack_labels(load.pack(program))
+        except InputError:        # the pack went away during the run: the generic words
+            labels = None
+        words = " · ".join(f"{counts[program, code]:,} {verdict.word(code, 'en', labels)}"
+                           for code in verdict.CODES if (program, code) in counts)
+        lines.append(f"\n  {program}: {words}")
+    return "".join(lines)
 
 
 @main.command("batch")
@@ -97,10 +113,10 @@ def batch_command(inputs, outdir, programs, as_of, jobs, pdf, lang, engine, chun
         click.echo(f"interrupted: {rep.checked:,} dossiers checked and kept ({rep.skipped:,} were up to date); "
                    f"run the same command again to resume. {out} still holds the previous outputs.", err=True)
         sys.exit(130)
-    verdicts = " · ".join(f"{n:,} {fmt.VERDICT_LABEL['en'][v].lower()}" for v, n in sorted(rep.verdicts.items()))
+    verdicts = _verdict_counts(rep.verdicts)
     click.echo(f"{rep.total:,} dossier{'s' if rep.total != 1 else ''}: {rep.checked:,} checked, "
                f"{rep.skipped:,} up to date, in {rep.seconds:.1f} s{rate}")
-    click.echo(f"program verdicts: {verdicts or 'none'}")
+    click.echo("program verdicts:" + (verdicts or " none"))
     bad = rep.invalid + rep.failed + rep.unreadable
     if bad:
         click.echo(f"{bad:,} input{'s' if bad != 1 else ''} could not be checked "

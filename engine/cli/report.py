@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .. import fmt, load
+from .. import load, verdict
 from ..assess import named_by_file
 from ..evaluate import check as check_programs
 from ..evaluate import evaluator as make_evaluator
@@ -142,6 +142,7 @@ def verify(pdf, engine):
     try:
         old = json.loads(files[render.RESULT_ATTACHMENT].decode("utf-8"))
         data_in = json.loads(raw.decode("utf-8"))
+        old_words = {p["program"]: verdict.of_program(p) for p in old["programs"]}
         old_programs = [(p["program"], p["as_of"], p["verdict"], p["rules_sha256"],
                          {o["rule_id"]: o["status"] for o in p["outcomes"]}) for p in old["programs"]]
         sources = {p["program"]: (p["pack_version"], p.get("pack_source") or {}) for p in old["programs"]}
@@ -174,8 +175,8 @@ def verify(pdf, engine):
     ev = make_evaluator(engine)
     click.echo(f"{pdf}: dossier {old['dossier']['file']} (sha256 {sha[:16]}…, matches the attached result)")
     held = True
-    for prog, as_of_day, verdict, rules_sha, statuses in old_programs:
-        then = fmt.VERDICT_LABEL["en"][verdict]
+    for prog, as_of_day, was, rules_sha, statuses in old_programs:
+        then = old_words[prog]
         if prog not in known:
             click.echo(f"  {prog}: was {then}; the program no longer exists in the current rules — verdict not confirmed")
             held = False
@@ -191,8 +192,8 @@ def verify(pdf, engine):
         except InputError as e:
             fail(e.problems)
         p = new["programs"][0]
-        now = fmt.VERDICT_LABEL["en"][p["verdict"]]
-        same = p["verdict"] == verdict
+        now = verdict.of_program(p)
+        same = p["verdict"] == was
         held = held and same
         click.echo(f"  {prog} as of {as_of_day}: was {then}, now {now} — "
                    + ("verdict holds" if same else "VERDICT CHANGED"))

@@ -65,7 +65,8 @@ def summary(dossiers, program, fmt_, output, pdf_out, lang):
         from ..summary_pdf import render_summary_pdf
         write_bytes(Path(pdf_out), render_summary_pdf(s, lang))
     if output:
-        write_text(Path(output), out)
+        # a CSV file gets a BOM so that Excel on a Chinese Windows reads it as UTF-8 (stdout stays plain for pipes)
+        write_text(Path(output), ("\ufeff" + out) if fmt_ == "csv" else out)
     else:
         sys.stdout.write(out)
 
