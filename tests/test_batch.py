@@ -1,4 +1,5 @@
 """parkcert batch: equals per-file checks, reports bad inputs and goes on, skips what is up to date, resumes."""
+import csv
 import importlib.util
 import json
 import os
@@ -63,7 +64,7 @@ def test_folder_batch_equals_per_file_checks(folder, run, tmp_path):
         assert json.loads(single) == doc
     verdicts = {p["verdict"] for d in docs for p in d["programs"]}
     assert {"certifiable", "not_certifiable"} <= verdicts
-    rows = (out / "summary.csv").read_text(encoding="utf-8").splitlines()
+    rows = (out / "summary.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("zone_id,file,line,dossier_sha256,program,verdict,pass,fail,missing")
     assert len(rows) == 1 + sum(len(d["programs"]) for d in docs)
     assert errors(out) == []
@@ -219,8 +220,8 @@ def test_pdf_reports_are_written_and_a_missing_one_is_rendered_again(folder, run
     run("batch", src, "-o", out, "--jobs", 1, "--pdf")
     pdfs = list((out / "pdf").glob("*.pdf"))
     assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")
-    row = (out / "summary.csv").read_text(encoding="utf-8").splitlines()[1]
-    assert row.endswith(f"pdf/{pdfs[0].name}")
+    row = next(csv.DictReader((out / "summary.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert row["pdf"] == f"pdf/{pdfs[0].name}"
     pdfs[0].unlink()
     code, stdout, _ = run("batch", src, "-o", out, "--jobs", 1, "--pdf")
     assert "1 dossier: 1 checked, 0 up to date" in stdout
