@@ -5,10 +5,12 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from .common import quiet_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="parkcert")
+@quiet_option
 def main():
     """ParkCert: check Chinese industrial zones against the national park certification programs."""
 

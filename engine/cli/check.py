@@ -15,18 +15,24 @@ from . import main
 from .common import (
     EXIT_NOT_CERTIFIABLE,
     EXIT_OK,
+    complete_program,
+    expand,
     load_inputs,
     load_reviews,
     make_console,
+    output_folder,
     parse_date,
+    quiet,
+    quiet_option,
     result_document,
     rules_option,
+    say,
 )
 
 
 @main.command()
-@click.argument("dossiers", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--program", "programs", multiple=True, metavar="ID",
+@click.argument("dossiers", nargs=-1, required=True, type=click.Path())
+@click.option("--program", "programs", multiple=True, metavar="ID", shell_complete=complete_program,
               help="Program to check (repeatable; 'all' for every pack). Default: the programs the dossier applies for.")
 @click.option("--as-of", "as_of", metavar="DATE", help="Assess on this date instead of the dossier's as_of.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -36,10 +42,14 @@ from .common import (
 @click.option("--review", "review_files", multiple=True, type=click.Path(dir_okay=False),
               help="Expert panel review (YAML or JSON) to apply; repeatable, one per program.")
 @rules_option
+@quiet_option
 def check(dossiers, programs, as_of, fmt, engine, output, review_files):
-    """Check dossiers against their programs. Exit 0: all certifiable; 1: any not (or incomplete); 2: bad input."""
+    """Check dossiers against their programs. DOSSIERS: files or folders (the *.json in them).
+
+    Exit 0: all certifiable; 1: any not (or incomplete); 2: bad input.
+    """
     day = parse_date(as_of, "--as-of")
-    cat, loaded, packs = load_inputs(dossiers, programs)
+    cat, loaded, packs = load_inputs(expand(dossiers), programs)
     reviews = load_reviews(review_files, loaded)
     ev = make_evaluator(engine)
     docs = []
@@ -49,8 +59,9 @@ def check(dossiers, programs, as_of, fmt, engine, output, review_files):
     if fmt == "json":
         out = json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2) + "\n"
         if output:
+            output_folder(output)
             write_text(Path(output), out)
-        else:
+        elif not quiet():
             sys.stdout.write(out)
     else:
         buffer = io.StringIO() if output else None
@@ -60,17 +71,20 @@ def check(dossiers, programs, as_of, fmt, engine, output, review_files):
                 console.rule()
             text.print_document(doc, console)
         if output:
+            output_folder(output)
             write_text(Path(output), buffer.getvalue())
     sys.exit(EXIT_OK if all_ok else EXIT_NOT_CERTIFIABLE)
 
 
 
 @main.command()
-@click.argument("dossiers", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("dossiers", nargs=-1, required=True, type=click.Path())
 @rules_option
+@quiet_option
 def validate(dossiers):
-    """Check dossiers against the schema and the metric catalogue only."""
-    load_inputs(dossiers, ())
-    for d in dossiers:
-        click.echo(f"{d}: valid")
+    """Check dossiers against the schema and the metric catalogue only. DOSSIERS: files or folders."""
+    files = expand(dossiers)
+    load_inputs(files, ())
+    for d in files:
+        say(f"{d}: valid")
 

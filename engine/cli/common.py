@@ -15,16 +15,96 @@ from ..validate import load_dossier
 EXIT_OK, EXIT_NOT_CERTIFIABLE, EXIT_BAD_INPUT, EXIT_RENDER_FAILED = 0, 1, 2, 3
 
 
+# the options through which a command writes files: only such a command says "nothing was written"
+_OUTPUT_PARAMS = ("output", "outdir", "pdf_out")
+
+
+_QUIET = "parkcert.quiet"   # in click's context meta, which a command shares with the group above it
+
+
+def _set_quiet(ctx, param, value):
+    if value:
+        ctx.meta[_QUIET] = True
+
+
+def quiet_option(command):
+    """-q/--quiet: print nothing but errors; the exit code says the outcome (for scripts)."""
+    return click.option("-q", "--quiet", is_flag=True, expose_value=False, is_eager=True, callback=_set_quiet,
+                        help="Print nothing but errors; the exit code tells the outcome.")(command)
+
+
+def quiet() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(_QUIET))
+
+
+def say(message: str) -> None:
+    """A one-line report on stdout, unless --quiet."""
+    if not quiet():
+        click.echo(message)
+
+
 def make_console(file=None) -> Console:
-    return Console(file=file, width=None if sys.stdout.isatty() else 120, highlight=False)
+    return Console(file=file, width=None if sys.stdout.isatty() else 120, highlight=False,
+                   quiet=quiet() and file is None)
+
+
+def _writes_files() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and any(ctx.params.get(k) for k in _OUTPUT_PARAMS))
 
 
 def fail(problems: list[Problem]) -> None:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for p in problems:
         err.print(f"[red]error[/red] {p}", markup=True)
-    err.print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was written.")
+    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    err.print(f"{count}; nothing was written." if _writes_files() else f"{count}.")
     sys.exit(EXIT_BAD_INPUT)
+
+
+def complete_program(ctx, param, incomplete: str):
+    """Shell completion of program ids (shipped packs and those of --rules / PARKCERT_RULES), and `all`."""
+    try:
+        ids = load.pack_ids() + ["all"]
+    except Exception:  # noqa: BLE001 - completion never prints a traceback into the shell
+        return []
+    return [i for i in ids if i.startswith(incomplete)]
+
+
+def _missing_folder(path: str) -> tuple[Path, Path] | None:
+    """(the output's folder, its first missing ancestor) when the folder does not exist."""
+    folder = Path(path).absolute().parent
+    if folder.is_dir():
+        return None
+    missing = folder
+    while not missing.parent.exists():
+        missing = missing.parent
+    return folder, missing
+
+
+def check_output(path: str | None) -> None:
+    """Refuse, before any work, an output whose missing folder is not below the current folder: a typo in -o
+    never leaves a silent tree anywhere on the disk."""
+    found = _missing_folder(path) if path else None
+    if found and not found[0].is_relative_to(Path.cwd()):
+        fail([Problem(path, "", f"the folder {found[1]} does not exist (ParkCert creates missing folders only "
+                                "below the current folder: create it first)")])
+
+
+def output_folder(path: str | None) -> None:
+    """The folder of an output file, created (and said so) when missing below the current folder."""
+    check_output(path)
+    found = _missing_folder(path) if path else None
+    if not found:
+        return
+    folder, missing = found
+    try:
+        folder.mkdir(parents=True)
+    except OSError as e:
+        fail([Problem(path, "", f"cannot create its folder {folder}: {e.strerror}")])
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"created folder {missing}"
+                                                                + (f" (and {folder})" if missing != folder else ""))
 
 
 def _use_rules(ctx, param, value):
@@ -102,9 +182,18 @@ def load_reviews(files, dossiers) -> list:
 
 
 def expand(paths) -> list[str]:
-    out = []
+    """Files as given; a folder stands for the dossiers (*.json) in it. A folder without any is bad input."""
+    out, empty = [], []
     for p in paths:
         path = Path(p)
-        out += [str(f) for f in sorted(path.glob("*.json"))] if path.is_dir() else [str(p)]
+        if path.is_dir():
+            found = [str(f) for f in sorted(path.glob("*.json"))]
+            if not found:
+                empty.append(Problem(str(p), "", "a folder with no dossier (*.json) in it"))
+            out += found
+        else:
+            out.append(str(p))
+    if empty:
+        fail(empty)
     return out
 

@@ -20,19 +20,24 @@ from .common import (
     EXIT_NOT_CERTIFIABLE,
     EXIT_OK,
     EXIT_RENDER_FAILED,
+    check_output,
+    complete_program,
     fail,
     load_inputs,
     load_reviews,
+    output_folder,
     parse_date,
+    quiet_option,
     result_document,
     rules_option,
+    say,
 )
 
 
 @main.command()
 @click.argument("dossier", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The PDF to write (atomically).")
-@click.option("--program", "programs", multiple=True, metavar="ID",
+@click.option("--program", "programs", multiple=True, metavar="ID", shell_complete=complete_program,
               help="Program to report on (repeatable; 'all' for every pack). Default: the programs the dossier applies for.")
 @click.option("--as-of", "as_of", metavar="DATE", help="Assess on this date instead of the dossier's as_of.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Report language.")
@@ -46,12 +51,14 @@ from .common import (
               help="The dossier's audit trail exported from the panel workspace (`parkcert audit export`): shown in "
                    "the report and attached.")
 @rules_option
+@quiet_option
 def report(dossier, output, programs, as_of, lang, report_date, engine, review_files, trail_file):
     """Render the PDF compliance report of one dossier (PDF/A-3b, dossier and result attached).
 
     Same dossier, rules and options: the same bytes. Exit 0: report written; 2: bad input; 3: rendering failed.
     Nothing is written unless the whole report rendered.
     """
+    check_output(output)
     day = parse_date(as_of, "--as-of")
     rday = parse_date(report_date, "--date")
     cat, loaded, packs = load_inputs([dossier], programs)
@@ -78,6 +85,7 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
         Console(stderr=True, highlight=False).print(
             f"[red]error[/red] rendering {output} failed: {e.__class__.__name__}: {e}; nothing was written.")
         sys.exit(EXIT_RENDER_FAILED)
+    output_folder(output)
     try:
         write_bytes(Path(output), out.pdf)
     except OSError as e:
@@ -86,7 +94,7 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
     for w in out.warnings:
         err.print(f"[yellow]warning[/yellow] {w}", markup=True, highlight=False)
     verdicts = ", ".join(f"{p['program']} {render.verdict_label(p, 'en')}" for p in doc["programs"])
-    click.echo(f"{output}: {out.pages} pages, {lang}; {verdicts}")
+    say(f"{output}: {out.pages} pages, {lang}; {verdicts}")
 
 
 def load_trail(path: str, dossier_sha256: str):

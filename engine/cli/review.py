@@ -12,10 +12,13 @@ from ..problems import Problem
 from ..result import document
 from . import main
 from .common import (
+    complete_program,
     fail,
     load_inputs,
+    output_folder,
     parse_date,
     rules_option,
+    say,
 )
 
 
@@ -27,7 +30,7 @@ def review_group():
 @review_group.command("init")
 @click.argument("dossier", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The review file to write.")
-@click.option("--program", "program", metavar="ID", default=None,
+@click.option("--program", "program", metavar="ID", default=None, shell_complete=complete_program,
               help="Program to review (default: the first the dossier applies for).")
 @click.option("--as-of", "as_of", metavar="DATE")
 @click.option("--force", is_flag=True, help="Overwrite an existing review file.")
@@ -42,6 +45,7 @@ def review_init(dossier, output, program, as_of, force):
     if Path(output).exists() and not force:
         fail([Problem(output, "", "exists already; a panel's review is not overwritten without --force")])
     doc = document(check_programs(d, [pack], cat, as_of=day, engine=make_evaluator(None)), "durable_rules")
+    output_folder(output)
     write_text(Path(output), skeleton(doc, doc["programs"][0], dossier))
-    click.echo(f"{output}: {len(doc['programs'][0]['outcomes'])} outcomes to review for {pack.id}")
+    say(f"{output}: {len(doc['programs'][0]['outcomes'])} outcomes to review for {pack.id}")
 

@@ -11,6 +11,7 @@ from ..model import OP_SYMBOL
 from ..problems import InputError, Problem
 from . import main
 from .common import (
+    complete_program,
     fail,
     rules_option,
 )
@@ -65,7 +66,7 @@ def rules_list():
 
 
 @rules.command("show")
-@click.argument("rule_or_program")
+@click.argument("rule_or_program", shell_complete=complete_program)
 @rules_option
 def rules_show(rule_or_program):
     """One rule (by id) or one pack (by program id), in full."""
@@ -101,7 +102,7 @@ def rules_show(rule_or_program):
 
 
 @rules.command("test")
-@click.argument("programs", nargs=-1, metavar="[PROGRAM|DIR]...")
+@click.argument("programs", nargs=-1, metavar="[PROGRAM|DIR]...", shell_complete=complete_program)
 @click.option("--engine", type=click.Choice(["durable", "python"]), default=None)
 @rules_option
 def rules_test(programs, engine):

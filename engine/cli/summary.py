@@ -13,10 +13,12 @@ from ..atomic import write_bytes, write_text
 from ..problems import InputError, Problem
 from . import main
 from .common import (
+    check_output,
     expand,
     fail,
     load_inputs,
     make_console,
+    output_folder,
     rules_option,
 )
 
@@ -35,6 +37,8 @@ def summary(dossiers, program, fmt_, output, pdf_out, lang):
     import csv
 
     from ..portfolio import summary as make_summary
+    check_output(output)
+    check_output(pdf_out)
     files = expand(dossiers)
     cat, loaded, _ = load_inputs(files, ())
     try:
@@ -63,8 +67,10 @@ def summary(dossiers, program, fmt_, output, pdf_out, lang):
         out = _summary_text(s)
     if pdf_out:
         from ..summary_pdf import render_summary_pdf
+        output_folder(pdf_out)
         write_bytes(Path(pdf_out), render_summary_pdf(s, lang))
     if output:
+        output_folder(output)
         # a CSV file gets a BOM so that Excel on a Chinese Windows reads it as UTF-8 (stdout stays plain for pipes)
         write_text(Path(output), ("\ufeff" + out) if fmt_ == "csv" else out)
     else:
