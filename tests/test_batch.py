@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from .conftest import ROOT
@@ -30,8 +31,12 @@ def folder(tmp_path_factory):
     return path
 
 
-def outputs(out: Path) -> dict[str, bytes]:
-    return {name: (out / name).read_bytes() for name in ("results.jsonl", "summary.csv", "errors.jsonl")}
+def outputs(out: Path) -> dict[str, bytes | list]:
+    """Every output file: the text ones as bytes, the Parquet tables as their rows."""
+    got: dict = {name: (out / name).read_bytes()
+                 for name in ("results.jsonl", "summary.csv", "errors.jsonl", "outcomes.csv", "verdicts.csv")}
+    got.update({name: pq.read_table(out / name).to_pylist() for name in ("outcomes.parquet", "verdicts.parquet")})
+    return got
 
 
 def results(out: Path) -> list[dict]:
@@ -126,6 +131,10 @@ def test_a_second_run_skips_everything_and_a_changed_dossier_is_checked_again(fo
     assert docs[5]["dossier"]["sha256"] != json.loads(first["results.jsonl"].splitlines()[5])["dossier"]["sha256"]
     statuses = {o["rule_id"]: o["status"] for o in docs[5]["programs"][0]["outcomes"]}
     assert statuses["EIP-I-4.4"] == "fail"
+    table = pq.read_table(out / "outcomes.parquet").to_pylist()        # the tables follow the changed dossier
+    assert [r["status"] for r in table if r["dossier_sha256"] == docs[5]["dossier"]["sha256"]
+            and r["rule_id"] == "EIP-I-4.4"] == ["fail"]
+    assert len({r["dossier_sha256"] for r in table}) == 8
     # other options make other results: nothing is skipped
     code, stdout, _ = run("batch", src, "-o", out, "--jobs", 1, "--engine", "python")
     assert "8 dossiers: 8 checked, 0 up to date" in stdout

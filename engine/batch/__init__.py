@@ -4,8 +4,10 @@
     Items − up to date (manifest: same sha256, same rules key) ──chunks──▶ worker processes
     worker: read → validate → check → result document (+ PDF) ──▶ OUTDIR/.parkcert/parts/<chunk>.jsonl (atomic)
     parent: one manifest line per completed chunk (appended, fsync'd) ──▶ progress
-    end:    results.jsonl, summary.csv, errors.jsonl assembled in input order (each atomic); the manifest
-            then points into results.jsonl itself and the parts are removed (one copy of the results on disk)
+    worker: … and the chunk's outcomes/verdicts rows ──▶ parts/<chunk>.outcomes.parquet, .verdicts.parquet (before the .jsonl)
+    end:    results.jsonl, the outcomes/verdicts tables, summary.csv, errors.jsonl assembled in input order (each
+            atomic); the manifest then points into results.jsonl and the tables themselves and the parts are removed
+            (one copy of the results on disk)
 
 Workers are long-lived: each loads the catalogue and the packs and compiles them
 once (initializer). A chunk's results reach the disk before its manifest line,
@@ -15,7 +17,8 @@ every dossier the manifest already holds and assembles complete outputs.
 
 Modules: `options` (what a run is given, what crosses the process boundary, the rules key),
 `inputs` (collecting items), `workers` (checking chunks in a worker process), `files` (atomic
-writes, the manifest), `outputs` (assembling results.jsonl, summary.csv, errors.jsonl), `runner` (the run).
+writes, the manifest), `tables` (flat outcomes and verdicts, Parquet and CSV), `outputs` (assembling
+results.jsonl, the tables, summary.csv, errors.jsonl), `runner` (the run).
 """
 from .files import Manifest, atomic_output
 from .inputs import collect

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from .options import MANIFEST, PARTS, RESULTS, Checked, ChunkDone, Item
+from .options import ASSEMBLED_TABLES, MANIFEST, PARTS, RESULTS, Checked, ChunkDone, Item
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -48,11 +48,15 @@ class Manifest:
         self._fh = None
 
     def _results_identity(self) -> dict | None:
-        try:
-            st = (self.state.parent / RESULTS).stat()
-        except OSError:
-            return None
-        return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
+        """results.jsonl's size and identity, and those of the tables assembled with it (all must be there)."""
+        ids = []
+        for name in (RESULTS, *ASSEMBLED_TABLES):
+            try:
+                st = (self.state.parent / name).stat()
+            except OSError:
+                return None
+            ids.append([st.st_size, st.st_mtime_ns, st.st_ino])
+        return {"size": ids[0][0], "files": ids}
 
     def load(self) -> None:
         if not self.path.exists():

@@ -13,11 +13,13 @@ STATE_DIR = ".parkcert"
 MANIFEST = "manifest.jsonl"
 PARTS = "parts"
 RESULTS, SUMMARY, ERRORS = "results.jsonl", "summary.csv", "errors.jsonl"
+OUTCOMES, VERDICTS = "outcomes", "verdicts"     # flat tables: .parquet and .csv each
+ASSEMBLED_TABLES = tuple(f"{t}.{ext}" for t in (OUTCOMES, VERDICTS) for ext in ("parquet", "csv"))
 PDF_DIR = "pdf"
 # verdict: the pack's own words (CTIP: "TARGETS NOT MET: second tranche withheld"); verdict_code: the stable code
 SUMMARY_COLUMNS = ["zone_id", "file", "line", "dossier_sha256", "program", "verdict", "pass", "fail", "missing",
                    "not_applicable", "blocking", "worst_gaps", "pdf", "verdict_code", "verdict_zh"]
-OUTPUT_FORMAT = "2"       # part of the rules key: a run with outputs of another shape checks everything again
+OUTPUT_FORMAT = "3"       # part of the rules key: a run with outputs of another shape checks everything again
 CSV_ENCODING = "utf-8-sig"    # a BOM: Excel on a Chinese Windows reads the CSVs as UTF-8, not GBK
 WORST_GAPS = 3
 
@@ -67,6 +69,10 @@ class Checked:
     offset: int | None = None             # the result line's place in the part file
     length: int | None = None
     pdf: str | None = None
+    orow: int | None = None               # its rows in the part's outcomes and verdicts tables
+    olen: int | None = None
+    vrow: int | None = None
+    vlen: int | None = None
 
 
 @dataclass

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import verdict
 from ..problems import Problem
+from . import tables
 from .files import Manifest, atomic_output
 from .options import CSV_ENCODING, ERRORS, RESULTS, SUMMARY, SUMMARY_COLUMNS, WORST_GAPS, BatchError, Item
 
@@ -51,7 +52,8 @@ def pdf_name(doc: dict, lang: str) -> str:
 
 
 def assemble(outdir: Path, items: list[Item], unreadable: list[dict], manifest: Manifest) -> None:
-    """results.jsonl, summary.csv and errors.jsonl, in input order, each replaced atomically.
+    """results.jsonl, the outcomes and verdicts tables, summary.csv and errors.jsonl, in input order, each
+    replaced atomically.
 
     Result lines are copied from the part files and from the previous results.jsonl (read through a
     descriptor opened before it is replaced); the manifest is then rewritten to point into the new one.
@@ -79,6 +81,11 @@ def assemble(outdir: Path, items: list[Item], unreadable: list[dict], manifest: 
         finally:
             for fd in sources.values():
                 os.close(fd)
+        ok = [manifest.entries[it.key] for it in items if manifest.entries[it.key].status == "ok"]
+        tables.assemble(outdir, state, [(manifest.parts[o.key], o.orow, o.olen, o.vrow, o.vlen) for o in ok])
+        orow = vrow = 0
+        for o in ok:
+            o.orow, o.vrow, orow, vrow = orow, vrow, orow + o.olen, vrow + o.vlen
         manifest.rewrite(items)
     with atomic_output(outdir / SUMMARY, "w", encoding=CSV_ENCODING, newline="") as out:
         w = csv.writer(out)

@@ -19,8 +19,9 @@ from ..result import document
 from ..validate import dossier_from_data, read_json
 from .files import atomic_output, write_atomic
 from .inputs import error_record, sha256_hex
-from .options import PARTS, PDF_DIR, Checked, ChunkDone, Item, Options
+from .options import OUTCOMES, PARTS, PDF_DIR, VERDICTS, Checked, ChunkDone, Item, Options
 from .outputs import pdf_name, summary_rows
+from .tables import Rows, table_path
 
 
 @dataclass
@@ -68,7 +69,7 @@ def _read(item: Item) -> tuple[dict, bytes]:
         raise InputError([Problem(item.key, "", f"malformed JSON at column {exc.colno}: {exc.msg}")]) from None
 
 
-def _check_one(item: Item, outdir: Path) -> tuple[Checked, str | None]:
+def _check_one(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | None]:
     w = _W
     try:
         data, raw = _read(item)
@@ -103,8 +104,10 @@ def _check_one(item: Item, outdir: Path) -> tuple[Checked, str | None]:
         r[1], r[2] = item.file, item.line
     verdicts = {p["program"]: p["verdict"] for p in doc["programs"]}
     ok = all(v == "certifiable" for v in verdicts.values())
+    orow, vrow = tables.outcome_count(), len(tables)
+    olen, vlen = tables.add(doc, item.file, item.line)
     return Checked(item.key, item.file, item.line, sha, "ok", certifiable=ok, verdicts=verdicts, rows=rows,
-                   pdf=pdf), line
+                   pdf=pdf, orow=orow, olen=olen, vrow=vrow, vlen=vlen), line
 
 
 def run_chunk(name: str, items: list[Item]) -> ChunkDone:
@@ -112,9 +115,9 @@ def run_chunk(name: str, items: list[Item]) -> ChunkDone:
     t0 = time.perf_counter()
     state = _W.state
     outdir = state.parent
-    outcomes, buffer, pos = [], io.BytesIO(), 0
+    outcomes, buffer, pos, tables = [], io.BytesIO(), 0, Rows()
     for item in items:
-        o, line = _check_one(item, outdir)
+        o, line = _check_one(item, outdir, tables)
         if line is not None:
             data = line.encode("utf-8") + b"\n"
             o.offset, o.length = pos, len(data)
@@ -124,6 +127,8 @@ def run_chunk(name: str, items: list[Item]) -> ChunkDone:
     part = None
     if pos:
         part = f"{PARTS}/{name}.jsonl"
+        # the tables first: a part file that exists always has its tables beside it
+        tables.write(table_path(outdir, state, part, OUTCOMES), table_path(outdir, state, part, VERDICTS))
         write_atomic(state / part, buffer.getvalue())
     return ChunkDone(part, outcomes, time.perf_counter() - t0)
 

@@ -71,7 +71,8 @@ def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
 @main.command("batch")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
-              help="Output folder: results.jsonl, summary.csv, errors.jsonl (and pdf/ with --pdf).")
+              help="Output folder: results.jsonl, summary.csv, errors.jsonl, outcomes and verdicts tables "
+                   "(and pdf/ with --pdf).")
 @click.option("--program", "programs", multiple=True, metavar="ID",
               help="Program to check (repeatable; 'all' for every pack). Default: the programs each dossier applies for.")
 @click.option("--as-of", "as_of", metavar="DATE", help="Assess on this date instead of each dossier's as_of.")
@@ -88,8 +89,10 @@ def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
 def batch_command(inputs, outdir, programs, as_of, jobs, pdf, lang, engine, chunk_size, progress):
     """Check many dossiers in parallel: INPUTS are files, folders (*.json inside) or JSON Lines (.jsonl, - for stdin).
 
-    Writes OUTDIR/results.jsonl (one result document per dossier), summary.csv (a row per zone and program)
-    and errors.jsonl (dossiers that failed validation; the batch goes on). A second run skips every dossier
+    Writes OUTDIR/results.jsonl (one result document per dossier), summary.csv (a row per zone and program),
+    errors.jsonl (dossiers that failed validation; the batch goes on) and the flat tables outcomes.parquet /
+    outcomes.csv (a row per dossier, program and rule) and verdicts.parquet / verdicts.csv (a row per dossier and
+    program). CSVs are UTF-8 with a BOM, for Excel. A second run skips every dossier
     whose content and rules are unchanged; an interrupted run resumes.
     Exit 0: all certifiable; 1: any not certifiable, incomplete or invalid; 2: nothing could be read; 130: interrupted.
     """
@@ -122,7 +125,8 @@ def batch_command(inputs, outdir, programs, as_of, jobs, pdf, lang, engine, chun
         click.echo(f"{bad:,} input{'s' if bad != 1 else ''} could not be checked "
                    f"({rep.invalid:,} invalid, {rep.failed:,} failed, {rep.unreadable:,} unreadable): "
                    f"see {out / 'errors.jsonl'}")
-    click.echo(f"wrote {out / 'results.jsonl'}, {out / 'summary.csv'}, {out / 'errors.jsonl'}"
+    click.echo(f"wrote {out / 'results.jsonl'}, {out / 'summary.csv'}, {out / 'errors.jsonl'}, "
+               f"{out / 'outcomes.parquet'} (and .csv), {out / 'verdicts.parquet'} (and .csv)"
                + (f", {out / 'pdf'}/" if pdf else ""))
     sys.exit(EXIT_OK if rep.all_certifiable else EXIT_NOT_CERTIFIABLE)
 

@@ -1,0 +1,209 @@
+"""Flat tables for analysts: outcomes (dossier × program × rule) and verdicts (dossier × program).
+
+Written as Parquet (typed columns: numbers as numbers, dates as dates, units in a column of their own)
+and as CSV (UTF-8 with a BOM, for Excel). Each worker writes a chunk's rows as Parquet parts; the run
+assembles them in input order, streaming, so memory stays flat whatever the number of dossiers.
+A boolean value is 1 or 0 with the unit `bool`; a date is in `value_date` / `threshold_date`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from .. import verdict
+from .files import atomic_output
+from .options import CSV_ENCODING, OUTCOMES, RESULTS, VERDICTS
+
+_TEXT = pa.dictionary(pa.int32(), pa.string())      # repeated words (titles, units, provinces): stored once per chunk
+
+_DOSSIER = [
+    ("file", pa.string()), ("line", pa.int32()),
+    ("zone_id", _TEXT), ("zone_en", _TEXT), ("zone_zh", _TEXT), ("province_en", _TEXT), ("province_zh", _TEXT),
+    ("city_en", _TEXT), ("city_zh", _TEXT), ("zone_type", _TEXT), ("as_of", pa.date32()), ("data_year", pa.int16()),
+    ("program", _TEXT), ("pack_version", _TEXT),
+]
+_HASHES = [("dossier_sha256", _TEXT), ("rules_sha256", _TEXT)]
+OUTCOME_SCHEMA = pa.schema(_DOSSIER + [
+    ("rule_id", _TEXT), ("title_en", _TEXT), ("title_zh", _TEXT), ("category", _TEXT), ("metric", _TEXT),
+    ("clause", _TEXT), ("decides", pa.bool_()), ("status", _TEXT), ("engine_status", _TEXT),
+    ("value", pa.float64()), ("value_date", pa.date32()), ("unit", _TEXT), ("op", _TEXT),
+    ("threshold", pa.float64()), ("threshold_date", pa.date32()), ("gap", pa.float64()), ("gap_pct", pa.float64()),
+] + _HASHES)
+VERDICT_SCHEMA = pa.schema(_DOSSIER + [
+    ("verdict", _TEXT), ("verdict_zh", _TEXT), ("verdict_code", _TEXT),
+    ("pass", pa.int16()), ("fail", pa.int16()), ("missing", pa.int16()), ("not_applicable", pa.int16()),
+    ("waived", pa.int16()), ("overridden", pa.int16()), ("blocking", pa.string()),
+] + _HASHES)
+
+
+def _plain(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                      for f in schema])
+
+
+def _text(v, lang: str) -> str | None:
+    return v.get(lang) if isinstance(v, dict) else v
+
+
+def _number(v) -> float | None:
+    if isinstance(v, bool):
+        return 1.0 if v else 0.0
+    return float(v) if isinstance(v, (int, float)) else None
+
+
+def _date(v) -> dt.date | None:
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            return None
+    return None
+
+
+class Rows:
+    """A chunk's rows, column by column."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, list] = {f.name: [] for f in OUTCOME_SCHEMA}
+        self.verdicts: dict[str, list] = {f.name: [] for f in VERDICT_SCHEMA}
+
+    def __len__(self) -> int:
+        return len(self.verdicts["program"])
+
+    def outcome_count(self) -> int:
+        return len(self.outcomes["program"])
+
+    def add(self, doc: dict, file: str, line: int | None) -> tuple[int, int]:
+        """One result document's rows; returns how many outcome and verdict rows it gave."""
+        d = doc["dossier"]
+        z = d["zone"]
+        base = {"file": file, "line": line, "zone_id": z["id"], "zone_en": _text(z["name"], "en"),
+                "zone_zh": _text(z["name"], "zh"), "province_en": _text(z["province"], "en"),
+                "province_zh": _text(z["province"], "zh"), "city_en": _text(z["city"], "en"),
+                "city_zh": _text(z["city"], "zh"), "zone_type": z["type"], "as_of": dt.date.fromisoformat(d["as_of"]),
+                "data_year": d.get("reference_year"), "dossier_sha256": d["sha256"]}
+        out, ver = self.outcomes, self.verdicts
+        n = 0
+        for p in doc["programs"]:
+            per_program = {**base, "program": p["program"], "pack_version": p["pack_version"],
+                           "rules_sha256": p["rules_sha256"]}
+            c = p["counts"]
+            for k, v in per_program.items():
+                ver[k].append(v)
+            ver["verdict"].append(verdict.of_program(p, "en"))
+            ver["verdict_zh"].append(verdict.of_program(p, "zh"))
+            ver["verdict_code"].append(p["verdict"])
+            for k in ("pass", "fail", "missing", "not_applicable", "waived", "overridden"):
+                ver[k].append(c.get(k, 0))
+            ver["blocking"].append(" ".join(p["blocking"]))
+            outcomes = p["outcomes"]
+            n += len(outcomes)
+            for k, v in per_program.items():
+                out[k].extend([v] * len(outcomes))
+            for o in outcomes:
+                cmp = o["comparison"]
+                out["rule_id"].append(o["rule_id"])
+                out["title_en"].append(o["title"]["en"])
+                out["title_zh"].append(o["title"]["zh"])
+                out["category"].append(o["category"])
+                out["metric"].append(o["metric"])
+                out["clause"].append(o.get("clause"))
+                out["decides"].append(o["decides"])
+                out["status"].append(o["status"])
+                out["engine_status"].append(o.get("engine_status") or o["status"])
+                out["value"].append(_number(o["value"]))
+                out["value_date"].append(_date(o["value"]))
+                out["unit"].append(o["unit"])
+                out["op"].append(cmp["op"])
+                out["threshold"].append(_number(cmp["threshold"]))
+                out["threshold_date"].append(_date(cmp["threshold"]))
+                out["gap"].append(o["gap"])
+                out["gap_pct"].append(o["gap_pct"])
+        return n, len(doc["programs"])
+
+    def write(self, outcomes: Path, verdicts: Path) -> None:
+        for path, columns, schema in ((outcomes, self.outcomes, OUTCOME_SCHEMA), (verdicts, self.verdicts, VERDICT_SCHEMA)):
+            table = pa.table(columns, schema=schema)
+            with atomic_output(path) as fh:
+                pq.write_table(table, fh)
+
+
+# --- assembly -------------------------------------------------------------------------------------
+
+class _Output:
+    """One table being written: Parquet and CSV side by side, each into a temporary file, streamed."""
+
+    def __init__(self, outdir: Path, name: str, schema: pa.Schema):
+        self.schema, self.plain = schema, _plain(schema)
+        self._parquet = atomic_output(outdir / f"{name}.parquet")
+        self._csv = atomic_output(outdir / f"{name}.csv")
+
+    def __enter__(self):
+        pfh = self._parquet.__enter__()
+        cfh = self._csv.__enter__()
+        cfh.write("\ufeff".encode(CSV_ENCODING.replace("-sig", "")))
+        self.parquet = pq.ParquetWriter(pfh, self.schema)
+        self.csv = pcsv.CSVWriter(cfh, self.plain)
+        return self
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self.parquet.write_table(table)
+            self.csv.write_table(table.cast(self.plain))
+
+    def __exit__(self, *exc):
+        try:
+            self.parquet.close()
+            self.csv.close()
+        finally:
+            self._csv.__exit__(*exc)
+            self._parquet.__exit__(*exc)
+        return False
+
+
+def assemble(outdir: Path, state: Path, pieces: Iterable[tuple[str, int, int, int, int]]) -> None:
+    """Write outcomes and verdicts (Parquet and CSV) from pieces (part, outcome row, count, verdict row, count).
+
+    A part is the manifest's: a chunk's `parts/<name>.jsonl` (its tables beside it) or `results.jsonl` (the
+    tables of the previous assembly, read before they are replaced). Consecutive pieces of one part are
+    written as one slice.
+    """
+    sources: dict[str, tuple[pa.Table, pa.Table]] = {}
+
+    def tables(part: str) -> tuple[pa.Table, pa.Table]:
+        if part not in sources:
+            for k in [k for k in sources if k != RESULTS]:
+                del sources[k]       # parts come one after another: one in memory at a time
+            sources[part] = (pq.read_table(table_path(outdir, state, part, OUTCOMES), memory_map=True),
+                             pq.read_table(table_path(outdir, state, part, VERDICTS), memory_map=True))
+        return sources[part]
+
+    with _Output(outdir, OUTCOMES, OUTCOME_SCHEMA) as outs, _Output(outdir, VERDICTS, VERDICT_SCHEMA) as vers:
+        run = None       # [part, orow, olen, vrow, vlen]: consecutive rows of one part
+
+        def flush():
+            if run:
+                o, v = tables(run[0])
+                outs.write(o.slice(run[1], run[2]))
+                vers.write(v.slice(run[3], run[4]))
+
+        for part, orow, olen, vrow, vlen in pieces:
+            if run and run[0] == part and run[1] + run[2] == orow and run[3] + run[4] == vrow:
+                run[2] += olen
+                run[4] += vlen
+                continue
+            flush()
+            run = [part, orow, olen, vrow, vlen]
+        flush()
+
+
+def table_path(outdir: Path, state: Path, part: str, name: str) -> Path:
+    """A chunk's table beside its part (`parts/<chunk>.outcomes.parquet`), or the assembled OUTDIR/outcomes.parquet."""
+    if part == RESULTS:
+        return outdir / f"{name}.parquet"
+    return state / f"{part.removesuffix('.jsonl')}.{name}.parquet"

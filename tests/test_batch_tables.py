@@ -1,0 +1,113 @@
+"""The analyst's flat tables of `parkcert batch`: outcomes and verdicts, Parquet and CSV (issue 14, item 1)."""
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+
+import pyarrow.parquet as pq
+import pytest
+
+from .conftest import EXAMPLES, ROOT
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+    folder = tmp_path_factory.mktemp("tables") / "out"
+    result = CliRunner().invoke(main, ["batch", str(EXAMPLES), "-o", str(folder), "--program", "all", "--jobs", "1"],
+                                catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    return folder
+
+
+def _docs(out):
+    return [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def _csv(path):
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), f"{path.name} has no BOM"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def test_one_outcome_row_per_dossier_program_and_rule_with_typed_values(out):
+    docs = _docs(out)
+    table = pq.read_table(out / "outcomes.parquet")
+    rows = table.to_pylist()
+    expected = [(d["dossier"]["sha256"], p["program"], o) for d in docs for p in d["programs"] for o in p["outcomes"]]
+    assert len(rows) == len(expected) > 500
+    for row, (sha, program, o) in zip(rows, expected, strict=True):
+        assert (row["dossier_sha256"], row["program"], row["rule_id"], row["status"]) == (sha, program, o["rule_id"], o["status"])
+        if isinstance(o["value"], bool):
+            assert row["value"] == (1.0 if o["value"] else 0.0) and row["unit"] == "bool"
+        elif isinstance(o["value"], float | int):
+            assert row["value"] == o["value"]
+        else:
+            assert row["value"] is None
+        assert row["gap"] == o["gap"] and row["gap_pct"] == o["gap_pct"]
+    types = {f.name: str(f.type) for f in table.schema}
+    assert types["value"] == types["threshold"] == types["gap"] == types["gap_pct"] == "double"
+    assert types["as_of"] == "date32[day]" and types["decides"] == "bool"
+    first = rows[0]
+    assert isinstance(first["as_of"], dt.date) and first["zone_zh"] and first["title_zh"] and first["province_zh"]
+    missing = [r for r in rows if r["status"] == "missing"]
+    assert missing and all(r["value"] is None or r["engine_status"] == "missing" for r in missing)
+
+
+def test_verdict_rows_carry_the_packs_words_counts_and_blocking_rules(out):
+    docs = _docs(out)
+    rows = pq.read_table(out / "verdicts.parquet").to_pylist()
+    assert len(rows) == sum(len(d["programs"]) for d in docs)
+    by = {(r["zone_id"], r["program"]): r for r in rows}
+    ctip = by["CN-SD-RZETDZ", "ctip"]
+    assert ctip["verdict"] == "TARGETS NOT MET: second tranche withheld" and ctip["verdict_code"] == "not_certifiable"
+    assert ctip["blocking"] == "CTIP-2.3" and ctip["fail"] == 1
+    for d in docs:
+        for p in d["programs"]:
+            r = by[d["dossier"]["zone"]["id"], p["program"]]
+            assert (r["pass"], r["fail"], r["missing"]) == (p["counts"]["pass"], p["counts"]["fail"], p["counts"]["missing"])
+
+
+def test_the_csvs_hold_the_same_rows_as_the_parquet_files_with_a_bom(out):
+    for name in ("outcomes", "verdicts"):
+        table = pq.read_table(out / f"{name}.parquet").to_pylist()
+        rows = _csv(out / f"{name}.csv")
+        assert len(rows) == len(table)
+        for r, t in zip(rows, table, strict=True):
+            assert r["zone_zh"] == t["zone_zh"] and r["as_of"] == t["as_of"].isoformat()
+            if name == "outcomes":
+                assert (float(r["value"]) if r["value"] else None) == t["value"]
+
+
+def _readme_query() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.search(r"```sql\n(.*?)\n```", text, re.S).group(1)
+
+
+def test_the_readmes_one_line_query_answers_the_analysts_question(out):
+    duckdb = pytest.importorskip("duckdb")
+    query = _readme_query()
+    assert query.count("\n") == 0
+    cwd = os.getcwd()
+    os.chdir(out.parent)
+    try:
+        got = duckdb.sql(query).fetchall()
+    finally:
+        os.chdir(cwd)
+    # the same answer, worked out from the result documents
+    fails = {}
+    for d in _docs(out):
+        for p in d["programs"]:
+            for o in p["outcomes"]:
+                if o["rule_id"] == "EIP-I-2.2" and o["status"] == "fail":
+                    key = (d["dossier"]["zone"]["province"]["en"], d["dossier"]["reference_year"])
+                    fails.setdefault(key, []).append(o["gap"])
+    assert fails, "the examples have zones failing energy intensity"
+    assert [(g[0], g[1], g[2]) for g in got] == [(k[0], k[1], len(v)) for k, v in sorted(fails.items())]
+    for g in got:
+        gaps = fails[g[0], g[1]]
+        assert g[3] == pytest.approx(round(sum(gaps) / len(gaps), 3)) and g[4] == "tce/10^4 RMB"
