@@ -7,11 +7,12 @@ missing fact with the reason, never a number.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from functools import cached_property
 
-from . import units
+from . import bounds, units
 from .formula import Formula, Undefined, evaluate, parsed, result_factor
 from .model import Catalogue, Dossier, Fact, Input, Metric, Target
 from .problems import pointer
@@ -40,6 +41,17 @@ def years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+def _bounded(fact: Fact) -> Fact:
+    """Valid inputs can still give a value no engine can compare (1e14 / 1e-300): such a fact is missing, with
+    the reason, for both evaluators alike (durable_rules takes magnitudes below bounds.MAX_NUMBER only)."""
+    v = fact.value
+    if isinstance(v, float) and (not math.isfinite(v) or abs(v) >= bounds.MAX_NUMBER):
+        return dataclasses.replace(fact, value=None, method="missing",
+                                   reason=f"{fact.method} value {v:.3g} {fact.unit} is implausible "
+                                          f"(not finite or ≥ {bounds.MAX_NUMBER:.0e}): check the inputs")
+    return fact
 
 
 class Missing(Exception):
@@ -75,8 +87,14 @@ class Deriver:
         m = self.cat.metrics[metric_name]
         key = (metric_name, period if m.uses_period else None)  # shared by every program that reads it
         if key not in self._cache:
-            self._cache[key] = self._fact(m, period)
+            self._cache[key] = _bounded(self._fact_or_overflow(m, period))
         return self._cache[key]
+
+    def _fact_or_overflow(self, m: Metric, period: int | None) -> Fact:
+        try:
+            return self._fact(m, period)
+        except OverflowError:   # a growth rate of extreme inputs: (q1 / q0) ** (1 / n) beyond a float
+            return Fact(m.name, None, m.unit, "missing", reason="the inputs give a value beyond any float: check them")
 
     # --- the three ways to obtain a value -------------------------------------------
 

@@ -29,11 +29,18 @@ class Formula:
     function: str | None            # "elasticity" / "cagr" when the formula is a period function
 
 
+MAX_FORMULA = 500   # characters; the catalogue's longest is under 80, and ast's parser recurses on nesting
+
+
 def parse_formula(text: str, quantities) -> Formula:
+    if len(text) > MAX_FORMULA:
+        raise FormulaError(f"a formula is at most {MAX_FORMULA} characters, found {len(text):,}")
     try:
         tree = ast.parse(text, mode="eval").body
     except SyntaxError as exc:
         raise FormulaError(f"cannot parse formula {text!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise FormulaError(f"formula {text[:60]!r}… is nested too deeply") from None
     names: list[str] = []
 
     def walk(node):

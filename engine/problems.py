@@ -1,7 +1,10 @@
 """Bad input, described for a person: file, JSON Pointer (or line), what was expected and found."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_LONG_SEGMENT = re.compile(r"(/[^/]{60})[^/]+")   # a hostile 20,000-character key is not printed whole
 
 
 @dataclass(frozen=True)
@@ -16,8 +19,9 @@ class Problem:
         if self.line is not None:
             where += f":{self.line}"
         if self.pointer:
-            where += f" {self.pointer}"
-        return f"{where}: {self.message}"
+            where += " " + _LONG_SEGMENT.sub(lambda m: m.group(1) + "…", self.pointer)
+        # a lone surrogate from a hostile file cannot be printed or written as UTF-8: show its escape
+        return f"{where}: {self.message}".encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class InputError(Exception):

@@ -12,7 +12,6 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from markupsafe import Markup
 from . import __version__, charts, fmt, load, verdict
 from .fetcher import BundledOnlyFetcher
 from .paths import REPORTS
+from .result import json_text
 from .trail import ATTACHMENT as TRAIL_ATTACHMENT
 from .trail import rows as trail_rows
 
@@ -567,7 +567,7 @@ def html(doc: dict, dossier: dict, lang: str = "en", report_date: dt.date | None
 
 def result_json(doc: dict) -> str:
     """The attached result: exactly what `parkcert check --format json` prints for this document."""
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return json_text(doc)
 
 
 def _dedupe_af(_document, pdf) -> None:

@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 from . import __version__, load, plausibility
 from .model import OP_SYMBOL, Fact, Outcome, ProgramResult, Target
 
 RESULT_SCHEMA_VERSION = "1.0"
+
+
+def json_text(obj, indent: int | None = 2) -> str:
+    """Strict JSON (RFC 8259) as every output writes it: a NaN or Infinity is a bug, raised, never written."""
+    return json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False) + "\n"
 
 
 def _json(v):

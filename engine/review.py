@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import schema
+from . import bounds, schema
 from .model import Outcome, ReviewDecision, RulePack
 from .problems import InputError, Problem, pointer
 from .yamlfile import parse
@@ -42,14 +42,12 @@ def _date(v) -> dt.date | None:
 
 def load_review(path: Path, shown: str | None = None) -> Review:
     shown = shown or str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(shown, "", f"cannot read: {exc.strerror}")]) from None
-    return review_from_bytes(raw, shown)
+    return review_from_bytes(bounds.read_capped(path, shown, bounds.MAX_YAML_BYTES), shown)
 
 
 def review_from_bytes(raw: bytes, shown: str) -> Review:
+    if len(raw) > bounds.MAX_YAML_BYTES:
+        raise InputError([bounds.too_large(shown, bounds.MAX_YAML_BYTES)])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -58,7 +56,13 @@ def review_from_bytes(raw: bytes, shown: str) -> Review:
     data = doc.data
     if not isinstance(data, dict):
         raise InputError([Problem(shown, "", "expected a mapping at the top level", 1)])
-    found = schema.problems("review.schema.json", data)
+    decisions = data.get("decisions")
+    if isinstance(decisions, dict) and len(decisions) > bounds.MAX_DECISIONS:
+        raise InputError([Problem(shown, "/decisions", f"{len(decisions):,} decisions; a review holds at most "
+                                  f"{bounds.MAX_DECISIONS:,} (one per rule of one program)", doc.line(["decisions"]))])
+    hostile = bounds.value_problems(data)
+    found = hostile + [(p, m) for p, m in schema.problems("review.schema.json", data)
+                       if not any(pointer(p).startswith(pointer(h)) for h, _ in hostile)]
     if found:
         raise InputError([Problem(shown, pointer(p), m, doc.line(p)) for p, m in found])
     members = {m["name"] for m in data["panel"]["members"]}

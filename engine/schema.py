@@ -6,16 +6,22 @@ from functools import cache
 
 import fastjsonschema
 import jsonschema
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
+from . import bounds
 from .paths import SCHEMAS
 from .problems import pointer
+
+# one meaning of "date" for both validators: YYYY-MM-DD within the documented range (engine/bounds.py);
+# fastjsonschema's own check is a regular expression that lets 0000-01-01 through
+_DATES = FormatChecker(formats=())
+_DATES.checks("date")(lambda v: not isinstance(v, str) or bounds.is_date(v))
 
 
 @cache
 def validator(name: str) -> Draft202012Validator:
     schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(schema, format_checker=_DATES)
 
 
 @cache
@@ -28,7 +34,7 @@ def fast_validator(name: str):
     """
     schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-    return fastjsonschema.compile(schema)
+    return fastjsonschema.compile(schema, formats={"date": lambda v: not isinstance(v, str) or bounds.is_date(v)})
 
 
 def _leaves(error: jsonschema.ValidationError):
@@ -54,7 +60,8 @@ def _describe(err: jsonschema.ValidationError) -> str:
     if v == "required":
         return err.message.replace("is a required property", "is required")
     if v == "additionalProperties":
-        return f"unexpected field: {err.message.split('(')[-1].rstrip(')')}"
+        fields = err.message.split('(')[-1].rstrip(')')
+        return f"unexpected field: {fields if len(fields) <= 200 else fields[:200] + '…'}"
     if v == "type":
         return f"expected {err.validator_value}, found {found}"
     if v == "enum":
@@ -75,11 +82,18 @@ def _describe(err: jsonschema.ValidationError) -> str:
                         kinds.append(k)
         if kinds:
             return f"expected {' or '.join(kinds)}, found {found}"
+    if v == "format" and err.validator_value == "date" and isinstance(err.instance, str):
+        return bounds.date_problem(err.instance) or f"expected a date (YYYY-MM-DD), found {found}"
     if v == "format":
-        return f"expected a {err.validator_value} (YYYY-MM-DD), found {found}"
+        return f"expected a {err.validator_value}, found {found}"
     if v == "pattern":
         return f"expected text matching {err.validator_value}, found {found}"
-    return f"{err.message}"
+    if v == "maxLength":
+        return f"expected at most {err.validator_value} characters, found {len(err.instance):,}"
+    if v == "maxItems":
+        return f"expected at most {err.validator_value} items, found {len(err.instance):,}"
+    # jsonschema's own message quotes the whole value: a hostile one is cut
+    return err.message if len(err.message) <= 200 else err.message[:200] + "…"
 
 
 def problems(name: str, instance) -> list[tuple[list, str]]:

@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import pint
 
+from .bounds import MAX_UNIT
+
 ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 # Money has no physical dimension: give it one so RMB never cancels against tonnes.
 ureg.define("RMB = [currency] = yuan = CNY")
@@ -75,6 +77,8 @@ class UnitError(ValueError):
 @lru_cache(maxsize=512)
 def parse(spelling: str) -> pint.Quantity:
     """One of the spelled unit, as a quantity: '10^4 t' is 10000 t, 'tce/10^4 RMB' is 1 tce/wan_RMB."""
+    if len(spelling) > MAX_UNIT:   # pint's parser is superlinear: a hostile unit must not reach it
+        raise UnitError(f"a unit is at most {MAX_UNIT} characters, found {len(spelling):,}")
     text = spelling.strip()
     if text in DIMENSIONLESS:
         return Quantity(1.0, ureg.dimensionless)

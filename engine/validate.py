@@ -7,25 +7,34 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import schema, units
+from . import bounds, schema, units
 from .model import Catalogue, Dossier
 from .problems import InputError, Problem, pointer
 
 
 def read_json(path: Path, shown: str) -> tuple[dict, bytes]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(shown, "", f"cannot read: {exc.strerror}")]) from None
+    raw = bounds.read_capped(path, shown, bounds.MAX_DOSSIER_BYTES)
     return parse_json(raw, shown), raw
 
 
 def parse_json(raw: bytes, shown: str):
-    """JSON text from bytes (a file or an upload); a syntax error names its line and column."""
+    """Strict JSON text: UTF-8, nested at most bounds.MAX_DEPTH deep (checked before the parser recurses).
+
+    NaN, Infinity and overlong numbers are read (as floats) so that validation names each with its pointer.
+    """
+    if len(raw) > bounds.MAX_DOSSIER_BYTES:   # an upload: a file was capped while it was read
+        raise InputError([bounds.too_large(shown, bounds.MAX_DOSSIER_BYTES)])
     try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError([Problem(shown, "", "not UTF-8 text")]) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError([Problem(shown, "", f"not UTF-8 text (byte {exc.start + 1}: {exc.reason})", line)]) from None
+    deep = bounds.json_too_deep(raw)
+    if deep is not None:
+        raise InputError([Problem(shown, "", f"nested more than {bounds.MAX_DEPTH} levels deep "
+                                             "(a dossier needs fewer than 10)", deep)])
+    try:
+        return json.loads(text, parse_int=bounds.parse_int, parse_float=bounds.parse_float)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(shown, "", f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                                   exc.lineno)]) from None
@@ -189,6 +198,11 @@ def _underivable(data: dict, cat: Catalogue, metric, year: int) -> list[str]:
             if str(year) not in (series.get(q) or {}).get("values", {})]
 
 
+def _under(problem: Problem, others: list[Problem]) -> bool:
+    """Whether a problem is at or below the place of one already reported (one line per place)."""
+    return any(problem.pointer == o.pointer or problem.pointer.startswith(o.pointer + "/") for o in others)
+
+
 def load_dossier(path: Path, cat: Catalogue, known_programs: list[str], today: dt.date | None = None,
                  shown: str | None = None) -> Dossier:
     shown = shown or str(path)
@@ -199,12 +213,13 @@ def load_dossier(path: Path, cat: Catalogue, known_programs: list[str], today: d
 def dossier_from_data(data, raw: bytes, cat: Catalogue, known_programs: list[str], today: dt.date | None = None,
                       shown: str = "<dossier>") -> Dossier:
     today = today or dt.date.today()
-    found = [Problem(shown, pointer(p), m) for p, m in schema.problems("dossier.schema.json", data)]
+    hostile = [Problem(shown, pointer(p), m) for p, m in bounds.value_problems(data)]
+    found = hostile + [p for p in (Problem(shown, pointer(p), m) for p, m in schema.problems("dossier.schema.json", data))
+                       if not _under(p, hostile)]
     # every problem at once: the catalogue and date checks run on a rejected document too, except
     # below a value the schema already found of the wrong kind
-    wrong = [f.pointer for f in found if f.message.startswith("expected")]
-    problems = found + [p for p in semantic_problems(data, cat, shown, today, known_programs)
-                        if not any(p.pointer == w or p.pointer.startswith(w + "/") for w in wrong)]
+    wrong = [f for f in found if f.message.startswith("expected") or f in hostile]
+    problems = found + [p for p in semantic_problems(data, cat, shown, today, known_programs) if not _under(p, wrong)]
     if problems:
         raise InputError(sorted(problems, key=lambda p: p.pointer))
     return Dossier(path=shown, sha256=hashlib.sha256(raw).hexdigest(), data=data,

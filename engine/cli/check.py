@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import io
-import json
 import sys
-from pathlib import Path
 
 import click
 
 from .. import text
-from ..atomic import write_text
 from ..evaluate import evaluator as make_evaluator
+from ..result import json_text
 from . import main
 from .common import (
     EXIT_NOT_CERTIFIABLE,
@@ -20,13 +18,15 @@ from .common import (
     load_inputs,
     load_reviews,
     make_console,
-    output_folder,
     parse_date,
     quiet,
     quiet_option,
     result_document,
     rules_option,
     say,
+    stdout_guard,
+    write_output,
+    write_stdout,
 )
 
 
@@ -57,22 +57,21 @@ def check(dossiers, programs, as_of, fmt, engine, output, review_files):
         docs.append(result_document(d, programs, packs, cat, day, ev, reviews))
     all_ok = all(p["verdict"] == "certifiable" for doc in docs for p in doc["programs"])
     if fmt == "json":
-        out = json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2) + "\n"
+        out = json_text(docs[0] if len(docs) == 1 else docs)
         if output:
-            output_folder(output)
-            write_text(Path(output), out)
+            write_output(output, out)
         elif not quiet():
-            sys.stdout.write(out)
+            write_stdout(out)
     else:
         buffer = io.StringIO() if output else None
         console = make_console(file=buffer)
-        for i, doc in enumerate(docs):
-            if i:
-                console.rule()
-            text.print_document(doc, console)
+        with stdout_guard():
+            for i, doc in enumerate(docs):
+                if i:
+                    console.rule()
+                text.print_document(doc, console)
         if output:
-            output_folder(output)
-            write_text(Path(output), buffer.getvalue())
+            write_output(output, buffer.getvalue())
     sys.exit(EXIT_OK if all_ok else EXIT_NOT_CERTIFIABLE)
 
 

@@ -1,14 +1,19 @@
 """What every command shares: exit codes, the console, bad input reported all at once, loading inputs."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
+import os
 import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
-from .. import assess, load
+from .. import assess, bounds, load
+from ..atomic import write_bytes
 from ..problems import InputError, Problem
 from ..validate import load_dossier
 
@@ -55,10 +60,14 @@ def _writes_files() -> bool:
 
 
 def fail(problems: list[Problem]) -> None:
+    """Every problem on its own line (the first bounds.MAX_ERRORS_SHOWN, then how many more), exit 2."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    for p in problems:
-        err.print(f"[red]error[/red] {p}", markup=True)
-    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    shown, more = bounds.capped(problems)
+    for p in shown:
+        err.print("[red]error[/red] ", escape(str(p)), sep="", markup=True)
+    if more:
+        err.print(f"... and {more:,} more")
+    count = f"{len(problems):,} problem{'s' if len(problems) != 1 else ''}"
     err.print(f"{count}; nothing was written." if _writes_files() else f"{count}.")
     sys.exit(EXIT_BAD_INPUT)
 
@@ -107,6 +116,34 @@ def output_folder(path: str | None) -> None:
                                                                 + (f" (and {folder})" if missing != folder else ""))
 
 
+def write_stdout(text: str) -> None:
+    with stdout_guard():
+        sys.stdout.write(text)
+
+
+@contextlib.contextmanager
+def stdout_guard():
+    """Standard output flushed here, so that a full disk or a closed pipe is a message (exit 2), not a traceback."""
+    try:
+        yield
+        sys.stdout.flush()
+    except OSError as e:
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            # what could not be written is dropped, so that Python does not try again at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        fail([Problem("<stdout>", "", f"cannot write: {e.strerror or e}")])
+
+
+def write_output(path, data: bytes | str) -> None:
+    """Every command's -o: its missing folder created (below the current folder only, and said), then written
+    atomically (the old content or the whole new one), or exit 2 naming the file."""
+    output_folder(path)
+    try:
+        write_bytes(Path(path), data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as e:
+        fail([Problem(str(path), "", f"cannot write: {e.strerror or e}")])
+
+
 def _use_rules(ctx, param, value):
     load.use_rules(value)
 
@@ -122,10 +159,10 @@ def rules_option(command):
 def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        fail([Problem(option, "", f"expected a date YYYY-MM-DD, found {value!r}")])
+    why = bounds.date_problem(value)
+    if why:
+        fail([Problem(option, "", why)])
+    day = dt.date.fromisoformat(value)
     if day > dt.date.today():
         fail([Problem(option, "", f"the assessment date {day} is in the future (today is {dt.date.today()})")])
     return day

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from .. import load, verdict
 from ..assess import named_by_file
@@ -25,12 +26,12 @@ from .common import (
     fail,
     load_inputs,
     load_reviews,
-    output_folder,
     parse_date,
     quiet_option,
     result_document,
     rules_option,
     say,
+    write_output,
 )
 
 
@@ -76,7 +77,6 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
     doc = result_document(d, programs, packs, cat, day, ev, reviews)
     named_by_file(doc, dossier)
     from .. import render  # WeasyPrint and matplotlib load only for reports
-    from ..atomic import write_bytes
     try:
         out = render.render_pdf(doc, raw, d.data, lang, rday, reviews={r.program: r.raw for r in reviews}, trail=trail)
     except ValueError as e:   # the dossier changed on disk between validation and rendering
@@ -85,14 +85,10 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
         Console(stderr=True, highlight=False).print(
             f"[red]error[/red] rendering {output} failed: {e.__class__.__name__}: {e}; nothing was written.")
         sys.exit(EXIT_RENDER_FAILED)
-    output_folder(output)
-    try:
-        write_bytes(Path(output), out.pdf)
-    except OSError as e:
-        fail([Problem(output, "", f"cannot write: {e.strerror}")])
+    write_output(output, out.pdf)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for w in out.warnings:
-        err.print(f"[yellow]warning[/yellow] {w}", markup=True, highlight=False)
+        err.print("[yellow]warning[/yellow] ", escape(w), sep="", markup=True, highlight=False)
     verdicts = ", ".join(f"{p['program']} {render.verdict_label(p, 'en')}" for p in doc["programs"])
     say(f"{output}: {out.pages} pages, {lang}; {verdicts}")
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from ..atomic import write_text
 from ..evaluate import check as check_programs
 from ..evaluate import evaluator as make_evaluator
 from ..problems import Problem
@@ -15,10 +14,10 @@ from .common import (
     complete_program,
     fail,
     load_inputs,
-    output_folder,
     parse_date,
     rules_option,
     say,
+    write_output,
 )
 
 
@@ -45,7 +44,6 @@ def review_init(dossier, output, program, as_of, force):
     if Path(output).exists() and not force:
         fail([Problem(output, "", "exists already; a panel's review is not overwritten without --force")])
     doc = document(check_programs(d, [pack], cat, as_of=day, engine=make_evaluator(None)), "durable_rules")
-    output_folder(output)
-    write_text(Path(output), skeleton(doc, doc["programs"][0], dossier))
+    write_output(output, skeleton(doc, doc["programs"][0], dossier))
     say(f"{output}: {len(doc['programs'][0]['outcomes'])} outcomes to review for {pack.id}")
 

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import io
-import json
-import sys
-from pathlib import Path
 
 import click
 
 from .. import fmt, load
-from ..atomic import write_bytes, write_text
 from ..problems import InputError, Problem
+from ..result import json_text
 from . import main
 from .common import (
     check_output,
@@ -18,8 +15,9 @@ from .common import (
     fail,
     load_inputs,
     make_console,
-    output_folder,
     rules_option,
+    write_output,
+    write_stdout,
 )
 
 
@@ -50,7 +48,7 @@ def summary(dossiers, program, fmt_, output, pdf_out, lang):
         fail([Problem("--program", "", f"program {program!r} declares no subsidy")])
     s = make_summary(loaded, pack)
     if fmt_ == "json":
-        out = json.dumps(s, ensure_ascii=False, indent=2) + "\n"
+        out = json_text(s)
     elif fmt_ == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -67,14 +65,12 @@ def summary(dossiers, program, fmt_, output, pdf_out, lang):
         out = _summary_text(s)
     if pdf_out:
         from ..summary_pdf import render_summary_pdf
-        output_folder(pdf_out)
-        write_bytes(Path(pdf_out), render_summary_pdf(s, lang))
+        write_output(pdf_out, render_summary_pdf(s, lang))
     if output:
-        output_folder(output)
         # a CSV file gets a BOM so that Excel on a Chinese Windows reads it as UTF-8 (stdout stays plain for pipes)
-        write_text(Path(output), ("\ufeff" + out) if fmt_ == "csv" else out)
+        write_output(output, ("\ufeff" + out) if fmt_ == "csv" else out)
     else:
-        sys.stdout.write(out)
+        write_stdout(out)
 
 
 def _summary_text(s: dict) -> str:
