@@ -56,6 +56,13 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def _bounded_int(loader, node):
+    if len(node.value) > 30:   # Python refuses int() of more than 4,300 digits; no quantity needs 30
+        raise _Refused(f"implausibly large: a number of {len(node.value):,} characters", node.start_mark)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 # implicit YAML timestamps become text, checked as dates where the schema expects one
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
