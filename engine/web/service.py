@@ -64,12 +64,14 @@ class Service:
     async def check(self, fn, *args):
         return await self._run(self.checks, self.settings.check_timeout_s, "The check", fn, *args)
 
-    async def render(self, *args) -> bytes:
+    async def render(self, *args, job_fn=None) -> bytes:
+        """A PDF in the render pool: jobs.report_pdf, or another job of the same shape (the workspace's reviewed
+        report, engine.workspace.results.render_reviewed)."""
         if not self._render_slots.acquire(blocking=False):
             raise Busy(f"{self.settings.render_processes + self.settings.render_queue} PDF reports are being made "
                        "or waiting; try again in a few seconds.", retry_after=10)
         try:
             return await self._run(self.renders, self.settings.render_timeout_s, "Making the PDF report",
-                                   jobs.report_pdf, *args)
+                                   job_fn or jobs.report_pdf, *args)
         finally:
             self._render_slots.release()
