@@ -167,3 +167,57 @@ def _json_tree(v):
     if isinstance(v, list):
         return [_json_tree(x) for x in v]
     return _json(v)
+
+
+# --- the compact form: what `batch` keeps per dossier unless --full -------------------------------
+
+COMPACT_COLUMNS = ("rule_id", "status", "value", "unit", "op", "threshold", "gap", "gap_pct")
+
+
+def _compact_outcomes(p: dict, d: dict) -> None:
+    """The outcomes as columns (equal-length lists: `pandas.DataFrame(program["outcomes"])` reads them), and
+    what only a few outcomes have as maps by rule id: engine status where a review changed it, warnings,
+    reviews, progress towards a target."""
+    cols = {k: [] for k in COMPACT_COLUMNS}
+    sparse: dict[str, dict] = {"engine_status": {}, "warnings": {}, "reviews": {}, "progress_pct": {}}
+    for o in p["outcomes"]:
+        c = o["comparison"]
+        for k, v in zip(COMPACT_COLUMNS, (o["rule_id"], o["status"], o["value"], o["unit"], c["op"], c["threshold"],
+                                          o["gap"], o["gap_pct"]), strict=True):
+            cols[k].append(v)
+        if o["engine_status"] != o["status"]:
+            sparse["engine_status"][o["rule_id"]] = o["engine_status"]
+        if o["warnings"]:
+            sparse["warnings"][o["rule_id"]] = o["warnings"]
+        if o.get("review"):
+            sparse["reviews"][o["rule_id"]] = {k: o["review"][k] for k in ("decision", "override_to", "expires", "expired")}
+        if o.get("progress_pct") is not None:
+            sparse["progress_pct"][o["rule_id"]] = o["progress_pct"]
+    d["outcomes"] = cols
+    d.update({k: v for k, v in sparse.items() if v})
+
+
+def compact_document(doc: dict) -> dict:
+    """The result without what the packs already hold or only a report needs (titles, clauses, provenance
+    inputs, levers): per program the verdict in the pack's words, counts, blocking rules, hashes, and each
+    outcome's status, value, unit, comparison, threshold and gap (as columns). About a twelfth of the full
+    document; `batch --full` keeps the full one."""
+    programs = []
+    for p in doc["programs"]:
+        label = p["decision"]["labels"].get(p["verdict"])
+        d = {"program": p["program"], "pack_version": p["pack_version"], "rules_sha256": p["rules_sha256"],
+             "as_of": p["as_of"], "verdict": p["verdict"]}
+        if label:
+            d["verdict_label"] = label
+        detail = {k: v for k, v in p["decision"]["detail"].items() if v is not None}
+        d["decision"] = {"kind": p["decision"]["kind"], **({"detail": detail} if detail else {})}
+        d.update({"blocking": p["blocking"], "counts": {k: n for k, n in p["counts"].items() if n},
+                  "provisional": [x["name"] for x in p["provisional"]]})
+        _compact_outcomes(p, d)
+        if p.get("review"):
+            d["review"] = p["review"]
+        programs.append(d)
+    out = {k: v for k, v in doc.items() if k != "programs"}
+    out["form"] = "compact"
+    out["programs"] = programs
+    return out

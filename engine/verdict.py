@@ -31,6 +31,8 @@ def word(verdict: str, lang: str = "en", labels: dict | None = None) -> str:
 
 
 def of_program(p: dict, lang: str = "en") -> str:
-    """The verdict of a program document (or a readiness row carrying `labels`) in its pack's words."""
+    """The verdict of a program document (full or compact, or a readiness row carrying `labels`) in its pack's words."""
+    if p.get("verdict_label"):
+        return p["verdict_label"][lang]
     labels = p.get("labels") if "labels" in p else (p.get("decision") or {}).get("labels")
     return word(p["verdict"], lang, labels)

@@ -12,6 +12,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from engine import verdict
+from engine.result import compact_document
+
 from .conftest import ROOT
 
 N = 24          # small, but several chunks per worker with --chunk-size 4
@@ -59,7 +62,7 @@ def test_generated_dossiers_are_valid_and_mixed(folder, run):
 
 def test_folder_batch_equals_per_file_checks(folder, run, tmp_path):
     out = tmp_path / "out"
-    code, stdout, _ = run("batch", folder, "-o", out, "--jobs", 2, "--chunk-size", 4)
+    code, stdout, _ = run("batch", folder, "-o", out, "--jobs", 2, "--chunk-size", 4, "--full")
     assert code == 1, stdout                      # the generated mix has zones that are not certifiable
     docs = results(out)
     files = sorted(folder.glob("*.json"))
@@ -74,6 +77,31 @@ def test_folder_batch_equals_per_file_checks(folder, run, tmp_path):
     assert len(rows) == 1 + sum(len(d["programs"]) for d in docs)
     assert errors(out) == []
     assert not leftovers(out)
+
+
+def test_results_are_compact_by_default_and_keep_what_an_analyst_needs(folder, run, tmp_path):
+    out = tmp_path / "out"
+    code, _, _ = run("batch", folder, "-o", out, "--jobs", 1, "--program", "all")
+    files = sorted(folder.glob("*.json"))
+    lines = (out / "results.jsonl").read_bytes().splitlines()
+    assert len(lines) == len(files)
+    for f, line in zip(files[:6], lines, strict=False):
+        compact = json.loads(line)
+        _, single, _ = run("check", "--format", "json", "--program", "all", f)
+        full = json.loads(single)
+        full.pop("readiness")           # check's matrix across programs; batch has the verdicts table
+        assert compact == json.loads(json.dumps(compact_document(full)))
+        assert compact["form"] == "compact" and compact["dossier"] == full["dossier"]
+        assert len(line) * 10 < len(json.dumps(full, separators=(",", ":")))       # a tenth of the full document
+        for p, c in zip(full["programs"], compact["programs"], strict=True):
+            cols = c["outcomes"]
+            assert cols["rule_id"] == [o["rule_id"] for o in p["outcomes"]]
+            for i, o in enumerate(p["outcomes"]):
+                assert (cols["status"][i], cols["value"][i], cols["unit"][i], cols["threshold"][i], cols["gap"][i]) == (
+                    o["status"], o["value"], o["unit"], o["comparison"]["threshold"], o["gap"])
+            assert c["verdict"] == p["verdict"] and c["blocking"] == p["blocking"]
+            assert verdict.of_program(c) == verdict.of_program(p)
+    assert len(b"\n".join(lines)) / len(lines) <= 10_240 * 1.15
 
 
 def test_invalid_inputs_in_the_middle_are_reported_and_skipped(folder, run, tmp_path):
@@ -129,7 +157,8 @@ def test_a_second_run_skips_everything_and_a_changed_dossier_is_checked_again(fo
     docs = results(out)
     assert len(docs) == 8
     assert docs[5]["dossier"]["sha256"] != json.loads(first["results.jsonl"].splitlines()[5])["dossier"]["sha256"]
-    statuses = {o["rule_id"]: o["status"] for o in docs[5]["programs"][0]["outcomes"]}
+    columns = docs[5]["programs"][0]["outcomes"]          # the compact form: outcomes as columns
+    statuses = dict(zip(columns["rule_id"], columns["status"], strict=True))
     assert statuses["EIP-I-4.4"] == "fail"
     table = pq.read_table(out / "outcomes.parquet").to_pylist()        # the tables follow the changed dossier
     assert [r["status"] for r in table if r["dossier_sha256"] == docs[5]["dossier"]["sha256"]

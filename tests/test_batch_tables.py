@@ -18,7 +18,7 @@ def out(tmp_path_factory):
 
     from engine.cli import main
     folder = tmp_path_factory.mktemp("tables") / "out"
-    result = CliRunner().invoke(main, ["batch", str(EXAMPLES), "-o", str(folder), "--program", "all", "--jobs", "1"],
+    result = CliRunner().invoke(main, ["batch", str(EXAMPLES), "-o", str(folder), "--program", "all", "--jobs", "1", "--full"],
                                 catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output
     return folder

@@ -42,6 +42,7 @@ class Options:
     pdf: bool = False
     lang: str = "en"
     rules: tuple[str, ...] = ()           # extra pack folders (load.rules_dirs()): workers load the same packs
+    full: bool = False                    # results.jsonl holds full result documents, not the compact form
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def rules_key(options: Options) -> str:
                           for p in unknown])
     h = hashlib.sha256()
     parts = [__version__, OUTPUT_FORMAT, cat.sha256, options.engine or os.environ.get("PARKCERT_ENGINE", "durable"),
-             ",".join(options.programs), str(options.as_of), str(options.pdf), options.lang]
+             ",".join(options.programs), str(options.as_of), str(options.pdf), options.lang, f"full={options.full}"]
     parts += [f"{p.id}={p.files_sha256}" for p in sorted(packs, key=lambda p: p.id)]
     h.update("\n".join(parts).encode())
     return h.hexdigest()

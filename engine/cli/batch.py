@@ -74,11 +74,15 @@ def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
               help="Output folder: results.jsonl, summary.csv, errors.jsonl, outcomes and verdicts tables "
                    "(and pdf/ with --pdf).")
 @click.option("--program", "programs", multiple=True, metavar="ID",
-              help="Program to check (repeatable; 'all' for every pack). Default: the programs each dossier applies for.")
+              help="Program to check (repeatable; 'all' for every pack made for the zone's type). "
+                   "Default: the programs each dossier applies for.")
 @click.option("--as-of", "as_of", metavar="DATE", help="Assess on this date instead of each dossier's as_of.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
               help="Worker processes (default: the number of CPUs).")
 @click.option("--pdf", is_flag=True, help="Also render each dossier's PDF report into OUTDIR/pdf/.")
+@click.option("--full", is_flag=True,
+              help="results.jsonl holds each dossier's full result document (titles, clauses, provenance inputs, "
+                   "levers), as `check --format json` gives it; default: the compact form, about a twelfth the size.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="PDF report language.")
 @click.option("--engine", type=click.Choice(["durable", "python"]), default=None,
               help="Rule engine: durable_rules (default) or the plain-Python reference evaluator.")
@@ -86,10 +90,10 @@ def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
               help="Dossiers per unit of work (default: adapted to the input size, at most 64).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @rules_option
-def batch_command(inputs, outdir, programs, as_of, jobs, pdf, lang, engine, chunk_size, progress):
+def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, engine, chunk_size, progress):
     """Check many dossiers in parallel: INPUTS are files, folders (*.json inside) or JSON Lines (.jsonl, - for stdin).
 
-    Writes OUTDIR/results.jsonl (one result document per dossier), summary.csv (a row per zone and program),
+    Writes OUTDIR/results.jsonl (one result per dossier, compact unless --full), summary.csv (a row per zone and program),
     errors.jsonl (dossiers that failed validation; the batch goes on) and the flat tables outcomes.parquet /
     outcomes.csv (a row per dossier, program and rule) and verdicts.parquet / verdicts.csv (a row per dossier and
     program). CSVs are UTF-8 with a BOM, for Excel. A second run skips every dossier
@@ -101,7 +105,7 @@ def batch_command(inputs, outdir, programs, as_of, jobs, pdf, lang, engine, chun
     from .. import batch as batching
     day = parse_date(as_of, "--as-of")
     from .. import load
-    options = batching.Options(programs=tuple(programs), as_of=day, engine=engine, pdf=pdf, lang=lang,
+    options = batching.Options(programs=tuple(programs), as_of=day, engine=engine, pdf=pdf, lang=lang, full=full,
                                rules=tuple(str(d) for d in load.rules_dirs()))
     show = sys.stderr.isatty() if progress is None else progress
     try:
