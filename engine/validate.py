@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 from pathlib import Path
 
-from . import bounds, schema, units
+from . import bounds, schema, units, yamlfile
 from .model import Catalogue, Dossier
 from .problems import InputError, Problem, pointer
 
@@ -207,7 +208,31 @@ def load_dossier(path: Path, cat: Catalogue, known_programs: list[str], today: d
                  shown: str | None = None) -> Dossier:
     shown = shown or str(path)
     data, raw = read_json(path, shown)
-    return dossier_from_data(data, raw, cat, known_programs, today, shown)
+    try:
+        return dossier_from_data(data, raw, cat, known_programs, today, shown)
+    except InputError as e:
+        raise InputError(with_lines(e.problems, raw)) from None
+
+
+def with_lines(problems: list[Problem], raw: bytes) -> list[Problem]:
+    """Each problem with the line of its JSON Pointer in the JSON text `raw` (FILE:LINE /pointer: ...).
+
+    JSON is read as YAML for its node positions (yamlfile, as the packs are); text that reader does not take
+    keeps its problems without lines. Problems of the whole document (no pointer) get none.
+    """
+    if not any(p.pointer and p.line is None for p in problems):
+        return problems
+    try:
+        doc = yamlfile.parse(raw.decode("utf-8"), "")
+    except (InputError, UnicodeDecodeError, RecursionError):
+        return problems
+    return [dataclasses.replace(p, line=doc.line(_parts(p.pointer))) if p.pointer and p.line is None else p
+            for p in problems]
+
+
+def _parts(ptr: str) -> list:
+    parts = [x.replace("~1", "/").replace("~0", "~") for x in ptr.split("/")[1:]]
+    return [int(x) if x.isdigit() else x for x in parts]
 
 
 def dossier_from_data(data, raw: bytes, cat: Catalogue, known_programs: list[str], today: dt.date | None = None,

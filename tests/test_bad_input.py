@@ -1,5 +1,6 @@
 """Bad input: one line per problem naming file and JSON Pointer, exit 2, no traceback, no output file."""
 import datetime as dt
+import json
 import subprocess
 import sys
 
@@ -99,7 +100,7 @@ def test_problems_of_several_files_are_all_reported(run, tmp_path, example, writ
     code, _, err = run("check", a, b)
     assert code == 2
     assert f"{a}: 'zone' is required" in err
-    assert f"{b} /as_of" in err
+    assert f"{b}:1 /as_of" in err   # one-line JSON: every value is on line 1
 
 
 def test_existing_output_is_not_overwritten_on_bad_input(run, tmp_path, example, write_dossier):
@@ -211,3 +212,25 @@ def test_any_broken_dossier_gets_messages_never_a_traceback(example):
                 dossier_from_data(d, b"{}", cat, known)
             except InputError as e:
                 assert e.problems
+
+
+def test_schema_and_catalogue_problems_name_the_line_in_the_json_file(run, example, tmp_path):
+    d = example("certifiable-xinhe-2016")
+    d["zone"]["type"] = "mixed"
+    d["series"]["energy_consumption"]["values"]["2015"] = "2772000"
+    d["zone"]["programs"] = ["eip-integrated", "eip-imaginary"]
+    path = tmp_path / "dossier.json"
+    text = json.dumps(d, ensure_ascii=False, indent=2)
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+
+    def line_of(fragment):
+        return next(i for i, line in enumerate(lines, 1) if fragment in line)
+
+    kind, value, program = line_of('"mixed"'), line_of('"2772000"'), line_of('"eip-imaginary"')
+    err = bad(run, path, tmp_path=tmp_path)
+    assert f"{path}:{kind} /zone/type:" in err
+    assert f"{path}:{value} /series/energy_consumption/values/2015:" in err
+    assert f"{path}:{program} /zone/programs/1: unknown program" in err
+    code, _, err = run("validate", path)
+    assert code == 2 and f"{path}:{kind} /zone/type:" in err
