@@ -21,7 +21,13 @@ class Problem:
         if self.pointer:
             where += " " + _LONG_SEGMENT.sub(lambda m: m.group(1) + "…", self.pointer)
         # a lone surrogate from a hostile file cannot be printed or written as UTF-8: show its escape
-        return f"{where}: {self.message}".encode("utf-8", "backslashreplace").decode("utf-8")
+        return printable(f"{where}: {self.message}")
+
+
+def printable(text: str) -> str:
+    """A text that can be written as UTF-8: lone surrogates (from a hostile file, or a file name that is not
+    UTF-8) shown as their escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class InputError(Exception):

@@ -4,6 +4,7 @@ import html
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,146 @@ def test_no_text_crosses_into_the_page_margins_sideways(pdf):
 def test_markup_in_dossier_text_is_printed_as_text(pdf):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "<img" in text and "[/red]" in text
+
+
+# --- batch: one poisonous dossier never takes the run down (10.3, 10.9, 10.12) -----------------------------------
+
+def _batch_folder(tmp_path, hostile: dict[str, bytes]):
+    """The examples plus hostile files, in one folder."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in ("certifiable-xinhe-2016.json", "failing-donghai-2016.json"):
+        (folder / f).write_bytes((EXAMPLES / f).read_bytes())
+    for name, raw in hostile.items():
+        (folder / name).write_bytes(raw)
+    return folder
+
+
+def _strict_lines(path):
+    def refuse(name):
+        raise ValueError(name)
+    return [json.loads(line, parse_constant=refuse) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_batch_records_hostile_dossiers_as_error_lines_and_goes_on(run, tmp_path):
+    text = (EXAMPLES / "certifiable-xinhe-2016.json").read_text(encoding="utf-8")
+    hostile = {
+        "surrogate-value.json": text.replace('"en": "', '"en": "\\ud800', 1).encode(),
+        "surrogate-key.json": text.replace('"reported": {', '"reported": {"k\\udfff": 1, ', 1).encode(),
+        "year0.json": text.replace('"as_of": "2016-06-30"', '"as_of": "0000-01-01"').encode(),
+        "nan.json": text.replace('"2015": 2772000', '"2015": NaN', 1).encode(),
+        "deep.json": b"[" * 1500 + b"]" * 1500,
+        "unit.json": text.replace('"unit": "tce"', '"unit": "' + "t" * 100_000 + '"', 1).encode(),
+    }
+    assert all(raw != text.encode() for raw in hostile.values())
+    folder = _batch_folder(tmp_path, hostile)
+    (folder / "name-\udcff.json".encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+     ).write_bytes(text.encode())                               # a file name that is not UTF-8
+    out = tmp_path / "out"
+    code, stdout, stderr = run("batch", folder, "-o", out, "--jobs", 1)
+    assert code == 1, stderr
+    assert "Traceback" not in stderr + stdout
+    errors = _strict_lines(out / "errors.jsonl")
+    assert sorted(e["file"].rsplit("/", 1)[-1] for e in errors) == sorted(hostile)
+    assert all(e["kind"] == "invalid" for e in errors)
+    results = _strict_lines(out / "results.jsonl")
+    assert len(results) == 3
+    assert any("\\udcff" in r["dossier"]["file"] for r in results)
+    assert "name-\\udcff.json" in (out / "summary.csv").read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_exception_while_checking_one_dossier_is_its_error_line(run, tmp_path, monkeypatch, jobs):
+    """With --jobs 1 (in this process) and with workers (forked from it), the run goes on and says which failed."""
+    from engine.batch import workers
+
+    real = workers.check_programs
+
+    def flaky(d, *a, **k):
+        if d.data["zone"]["id"] == "CN-JS-XHETDZ":
+            raise RuntimeError("a bug met only by this zone")
+        return real(d, *a, **k)
+    monkeypatch.setattr(workers, "check_programs", flaky)
+    folder = _batch_folder(tmp_path, {})
+    out = tmp_path / "out"
+    code, stdout, stderr = run("batch", folder, "-o", out, "--jobs", jobs)
+    assert code == 1, stderr
+    [error] = _strict_lines(out / "errors.jsonl")
+    assert error["kind"] == "error" and error["file"].endswith("certifiable-xinhe-2016.json")
+    assert "RuntimeError: a bug met only by this zone" in error["problems"][0]["message"]
+    assert [r["dossier"]["zone"]["id"] for r in _strict_lines(out / "results.jsonl")] != []
+    assert "1 failed" in stdout
+
+
+def test_an_unexpected_error_outside_a_dossier_is_an_internal_error_with_jobs_1(run, tmp_path, monkeypatch):
+    """Issue 10.3: `cf.process` was not imported with --jobs 1, so every unexpected error became an AttributeError."""
+    from engine.batch import workers
+
+    def broken(*a, **k):
+        raise RuntimeError("the tables could not be written")
+    monkeypatch.setattr(workers.Rows, "write", broken)
+    code, stdout, stderr = run("batch", _batch_folder(tmp_path, {}), "-o", tmp_path / "out", "--jobs", 1)
+    assert code == 4
+    assert "RuntimeError: the tables could not be written" in stderr and "AttributeError" not in stderr
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+def test_workers_die_with_a_killed_parent_and_the_folder_is_free_again(tmp_path):
+    import signal
+    import sys
+    import time
+
+    from .conftest import ROOT
+    folder = _batch_folder(tmp_path, {f"copy-{i:02d}.json": (EXAMPLES / "failing-donghai-2016.json").read_bytes()
+                                      .replace(b'"2016-06-30"', f'"2016-06-{i + 1:02d}"'.encode(), 1) for i in range(30)})
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "engine.cli", "batch", str(folder), "-o", str(out), "--jobs", "2", "--chunk-size", "1"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    workers = []
+    while time.monotonic() < deadline and proc.poll() is None and len(workers) < 2:
+        workers = _children(proc.pid)
+        time.sleep(0.05)
+    assert proc.poll() is None and len(workers) >= 2, "the batch ended before its workers could be seen"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers), "workers outlived their parent"
+    # the lock of the killed batch is taken over; the run completes
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 1, again.stderr
+    assert "another batch" not in again.stderr
+    assert len(_strict_lines(out / "results.jsonl")) == 32
+
+
+def test_a_running_batch_still_refuses_a_second_one_and_names_its_process(run, tmp_path):
+    import fcntl
+    out = tmp_path / "out"
+    (out / ".parkcert").mkdir(parents=True)
+    with open(out / ".parkcert" / "lock", "w") as fh:
+        fh.write("4242")
+        fh.flush()
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code, _, stderr = run("batch", _batch_folder(tmp_path, {}), "-o", out)
+    assert code == 2 and "another batch (process 4242) is writing to this folder" in stderr

@@ -91,8 +91,9 @@ class Manifest:
         return not (pdf and o.status == "ok" and not (o.pdf and (outdir / o.pdf).exists()))
 
     def _line(self, part: str | None, outcomes: list[Checked]) -> bytes:
+        # ASCII: a key may hold a lone surrogate (a file name that is not UTF-8), which UTF-8 cannot encode
         return json.dumps({"rules": self.rules, "part": part, "outcomes": [vars(o) for o in outcomes]},
-                          ensure_ascii=False).encode("utf-8") + b"\n"
+                          ensure_ascii=True, allow_nan=False).encode("utf-8") + b"\n"
 
     def append(self, done: ChunkDone) -> None:
         if self._fh is None:

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..problems import Problem
+from ..problems import Problem, printable
 from .options import Item
 
 
@@ -59,5 +59,7 @@ def collect(inputs: Iterable[str], stdin=None) -> tuple[list[Item], list[dict]]:
 
 
 def error_record(file: str, line: int | None, sha256: str | None, problems: list[Problem], kind: str = "invalid") -> dict:
-    return {"file": file, "line": line, "sha256": sha256, "kind": kind,
-            "problems": [{"file": p.file, "pointer": p.pointer, "message": p.message, "line": p.line} for p in problems]}
+    """An errors.jsonl record; every text printable (a lone surrogate in a key, a file name that is not UTF-8)."""
+    return {"file": printable(file), "line": line, "sha256": sha256, "kind": kind,
+            "problems": [{"file": printable(p.file), "pointer": printable(p.pointer), "message": printable(p.message),
+                          "line": p.line} for p in problems]}

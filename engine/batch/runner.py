@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..problems import Problem
@@ -48,13 +49,22 @@ def _terminate_as_interrupt():
 
 @contextlib.contextmanager
 def _locked(state: Path):
+    """The output folder's lock, held by this process only (workers close their copy), so that it is free as soon
+    as this process ends, however it ends; a lock left by a killed batch is simply taken. Yields its descriptor."""
     state.mkdir(parents=True, exist_ok=True)
-    with open(state / "lock", "w") as fh:
+    with open(state / "lock", "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise BatchError([Problem(str(state.parent), "", "another batch is writing to this folder")]) from None
-        yield
+            fh.seek(0)
+            holder = fh.read().strip()[:20]
+            who = f" (process {holder})" if holder.isdigit() else ""
+            raise BatchError([Problem(str(state.parent), "", f"another batch{who} is writing to this folder")]) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield fh.fileno()
 
 
 def _clean_temporaries(state: Path) -> None:
@@ -65,10 +75,12 @@ def _clean_temporaries(state: Path) -> None:
             f.unlink()
 
 
-def _executor(jobs: int, options: Options, state: Path) -> cf.ProcessPoolExecutor:
+def _executor(jobs: int, options: Options, state: Path, lock: int) -> cf.ProcessPoolExecutor:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    # workers die with this process (even SIGKILLed) and do not hold the folder's lock
     ex = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
-                                initializer=init_worker, initargs=(options, str(state)))
+                                initializer=init_worker,
+                                initargs=(options, str(state), True, os.getpid(), lock if method == "fork" else None))
     # start every worker now, before any progress-bar thread exists (fork is only safe without threads)
     list(ex.map(ping, range(jobs)))
     return ex
@@ -81,7 +93,7 @@ def _stop(ex: cf.ProcessPoolExecutor) -> None:
     for p in processes:
         with contextlib.suppress(Exception):
             p.terminate()
-    for p in processes:      # they hold the output folder's lock (inherited): wait until they are gone
+    for p in processes:      # they may still be writing into the folder: wait until they are gone
         with contextlib.suppress(Exception):
             p.join(timeout=10)
 
@@ -106,7 +118,7 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
         raise BatchError([Problem(str(outdir), "", f"cannot create the output folder: {e.strerror}")]) from None
     state = outdir / STATE_DIR
     report = Report(total=len(items), unreadable=len(unreadable))
-    with _locked(state), _terminate_as_interrupt():
+    with _locked(state) as lock, _terminate_as_interrupt():
         (state / PARTS).mkdir(exist_ok=True)
         _clean_temporaries(state)
         manifest = Manifest(state, rules)
@@ -121,7 +133,7 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
         ex = None
         try:
             if workers > 1:
-                ex = _executor(workers, options, state)
+                ex = _executor(workers, options, state, lock)
             elif chunks:
                 init_worker(options, str(state), in_child=False)
             with progress as advance:
@@ -134,7 +146,7 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
                         raise KeyboardInterrupt
         except KeyboardInterrupt:
             report.interrupted = True
-        except cf.process.BrokenProcessPool:
+        except BrokenProcessPool:
             raise BatchError([Problem("batch", "", "a worker process died; completed chunks are kept, "
                                                     "run the same command again to resume")]) from None
         except OSError as e:     # disk full, output folder removed...: completed chunks are kept

@@ -78,6 +78,13 @@ class Rows:
     def outcome_count(self) -> int:
         return len(self.outcomes["program"])
 
+    def truncate(self, outcomes: int, verdicts: int) -> None:
+        """Back to these row counts: what a dossier that failed half-way had added."""
+        for column in self.outcomes.values():
+            del column[outcomes:]
+        for column in self.verdicts.values():
+            del column[verdicts:]
+
     def add(self, doc: dict, file: str, line: int | None) -> tuple[int, int]:
         """One result document's rows; returns how many outcome and verdict rows it gave."""
         d = doc["dossier"]

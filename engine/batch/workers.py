@@ -1,10 +1,13 @@
 """The worker: loads and compiles the packs once per process, then checks chunks of dossiers."""
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import io
 import json
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,9 +18,9 @@ from ..assess import programs_for
 from ..evaluate import check as check_programs
 from ..evaluate import compiled
 from ..evaluate import evaluator as make_evaluator
-from ..problems import InputError, Problem
+from ..problems import InputError, Problem, printable
 from ..result import compact_document, document
-from ..validate import dossier_from_data, read_json
+from ..validate import dossier_from_data, parse_json, read_json
 from .files import atomic_output, write_atomic
 from .inputs import error_record, sha256_hex
 from .options import OUTCOMES, PARTS, PDF_DIR, VERDICTS, Checked, ChunkDone, Item, Options
@@ -39,12 +42,19 @@ class _Worker:
 _W: _Worker | None = None
 
 
-def init_worker(options: Options, state: str, in_child: bool = True) -> None:
+def init_worker(options: Options, state: str, in_child: bool = True, parent: int | None = None,
+                inherited_lock: int | None = None) -> None:
     """Load the catalogue and every pack, compile them and warm the engine: once per worker process."""
     global _W
     if in_child:
         signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides what an interrupt means
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if inherited_lock is not None:
+            # the output folder's lock is the parent's: a worker that outlived it must not keep the folder locked
+            with contextlib.suppress(OSError):
+                os.close(inherited_lock)
+        if parent is not None:
+            die_with_parent(parent)
     load.use_rules(options.rules)       # a spawned worker does not inherit the parent's --rules
     cat = load.catalogue()
     known = load.pack_ids()
@@ -59,23 +69,52 @@ def init_worker(options: Options, state: str, in_child: bool = True) -> None:
     _W = _Worker(options, Path(state), cat, packs, known, make_evaluator(options.engine), renderer)
 
 
+def die_with_parent(parent: int) -> None:
+    """End this worker when the batch's parent process ends, even by SIGKILL (which it cannot catch).
+
+    Linux: the kernel's parent-death signal. Elsewhere: a thread that watches the parent's pid.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(1)
+            os._exit(1)
+        threading.Thread(target=watch, daemon=True, name="parkcert-parent-watch").start()
+    if os.getppid() != parent:      # the parent died before the signal was armed
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+
+
 def _read(item: Item) -> tuple[dict, bytes]:
     if item.raw is None:
         return read_json(Path(item.file), item.key)
-    try:
-        return json.loads(item.raw.decode("utf-8")), item.raw
-    except UnicodeDecodeError:
-        raise InputError([Problem(item.key, "", "not UTF-8 text")]) from None
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(item.key, "", f"malformed JSON at column {exc.colno}: {exc.msg}")]) from None
+    return parse_json(item.raw, item.key), item.raw
 
 
 def _check_one(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | None]:
+    """One dossier: its result, or an error line for it. Nothing raised here stops the batch."""
+    orow, vrow = tables.outcome_count(), len(tables)
+    try:
+        return _check(item, outdir, tables)
+    except Exception as e:  # noqa: BLE001 - one dossier's failure must not stop the batch; it is reported
+        tables.truncate(orow, vrow)      # rows it may have half added
+        problem = Problem(item.key, "", f"internal error while checking this dossier: {e.__class__.__name__}: {e}")
+        return Checked(item.key, item.file, item.line, item.sha256, "error",
+                       error=error_record(item.file, item.line, item.sha256, [problem], kind="error")), None
+
+
+def _check(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | None]:
     w = _W
     try:
         data, raw = _read(item)
         sha = sha256_hex(raw)
-        d = dossier_from_data(data, raw, w.catalogue, w.known, shown=item.key)
+        d = dossier_from_data(data, raw, w.catalogue, w.known, shown=printable(item.key))
     except InputError as e:
         return Checked(item.key, item.file, item.line, item.sha256, "invalid",
                        error=error_record(item.file, item.line, item.sha256, e.problems)), None
@@ -88,9 +127,10 @@ def _check_one(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | N
         doc = document(results, w.engine.name)
         if w.options.full:
             # ASCII-escaped: 40 % faster to write than `check --format json`, the same document
-            line = json.dumps(doc, separators=(",", ":"), check_circular=False)
+            line = json.dumps(doc, separators=(",", ":"), check_circular=False, allow_nan=False)
         else:
-            line = json.dumps(compact_document(doc), separators=(",", ":"), check_circular=False, ensure_ascii=False)
+            line = json.dumps(compact_document(doc), separators=(",", ":"), check_circular=False, ensure_ascii=False,
+                              allow_nan=False)
         pdf = None
         if w.renderer is not None:
             rendered = w.renderer(doc, raw, data, w.options.lang, None)
@@ -101,17 +141,13 @@ def _check_one(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | N
     except InputError as e:   # a value only a pack can judge (a zone attribute it does not know): bad input
         return Checked(item.key, item.file, item.line, sha, "invalid",
                        error=error_record(item.file, item.line, sha, e.problems)), None
-    except Exception as e:  # noqa: BLE001 - one dossier's failure must not stop the batch; it is reported
-        problem = Problem(item.key, "", f"evaluation failed: {e.__class__.__name__}: {e}")
-        return Checked(item.key, item.file, item.line, sha, "error",
-                       error=error_record(item.file, item.line, sha, [problem], kind="error")), None
     rows = summary_rows(doc, pdf)
     for r in rows:
-        r[1], r[2] = item.file, item.line
+        r[1], r[2] = printable(item.file), item.line
     verdicts = {p["program"]: p["verdict"] for p in doc["programs"]}
     ok = all(v == "certifiable" for v in verdicts.values())
     orow, vrow = tables.outcome_count(), len(tables)
-    olen, vlen = tables.add(doc, item.file, item.line)
+    olen, vlen = tables.add(doc, printable(item.file), item.line)
     return Checked(item.key, item.file, item.line, sha, "ok", certifiable=ok, verdicts=verdicts, rows=rows,
                    pdf=pdf, orow=orow, olen=olen, vrow=vrow, vlen=vlen), line
 
