@@ -1,7 +1,9 @@
 """Inputs: files, folders and JSON Lines streams expanded into items, each with its sha256."""
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -21,11 +23,39 @@ def _jsonl_items(text: bytes, shown: str) -> Iterator[Item]:
             yield Item(key=f"{shown}:{n}", file=shown, line=n, sha256=sha256_hex(line), raw=line)
 
 
-def collect(inputs: Iterable[str], stdin=None) -> tuple[list[Item], list[dict]]:
-    """Expand files, folders (*.json inside) and JSON Lines streams (.jsonl, or - for stdin) into items.
+DEFAULT_PATTERNS = ("*.json", "*.jsonl", "*.xlsx")
+
+
+def walk(folder: Path, patterns: Iterable[str] = DEFAULT_PATTERNS, exclude: Iterable[Path] = ()) -> list[Path]:
+    """The files below a folder, at any depth, whose name or path relative to it matches a pattern.
+
+    Hidden files and folders (a batch's own .parkcert state among them) and the folders in `exclude`
+    (the output folder, when it lies inside an input folder) are passed over; links to folders are not
+    followed. Folders are visited in name order, each folder's files before its subfolders.
+    """
+    patterns, skip = tuple(patterns), {p.resolve() for p in exclude}
+    found = []
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() not in skip)
+        for name in sorted(files):
+            p = here / name
+            if name.startswith(".") or not p.is_file():
+                continue
+            rel = p.relative_to(folder)
+            if any(fnmatch.fnmatch(name, pat) or rel.match(pat) for pat in patterns):
+                found.append(p)
+    return found
+
+
+def collect(inputs: Iterable[str], stdin=None, patterns: Iterable[str] | None = None,
+            exclude: Iterable[Path] = ()) -> tuple[list[Item], list[dict]]:
+    """Expand files, folders (walked recursively for `patterns`: *.json, *.jsonl, *.xlsx unless given) and
+    JSON Lines streams (.jsonl, or - for stdin) into items.
 
     Paths that cannot be read become error records; they do not stop the batch.
     """
+    patterns = tuple(patterns or DEFAULT_PATTERNS)
     items: list[Item] = []
     unreadable: list[dict] = []
 
@@ -39,9 +69,9 @@ def collect(inputs: Iterable[str], stdin=None) -> tuple[list[Item], list[dict]]:
             continue
         path = Path(given)
         if path.is_dir():
-            files = sorted(p for p in path.glob("*.json") if p.is_file())
+            files = walk(path, patterns, exclude)
             if not files:
-                bad(given, "folder without *.json files")
+                bad(given, f"no file matching {' or '.join(patterns)} in this folder or below it")
         else:
             files = [path]
         for p in files:
@@ -63,3 +93,12 @@ def error_record(file: str, line: int | None, sha256: str | None, problems: list
     return {"file": printable(file), "line": line, "sha256": sha256, "kind": kind,
             "problems": [{"file": printable(p.file), "pointer": printable(p.pointer), "message": printable(p.message),
                           "line": p.line} for p in problems]}
+
+
+def per_folder(items: list[Item]) -> dict[str, int]:
+    """How many dossiers each folder (or stream) gave, in the order first met."""
+    counts: dict[str, int] = {}
+    for it in items:
+        where = it.file if it.file.startswith("<") else str(Path(it.file).parent)
+        counts[where] = counts.get(where, 0) + 1
+    return counts

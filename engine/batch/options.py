@@ -93,6 +93,7 @@ class Report:
     failed: int = 0
     unreadable: int = 0
     verdicts: dict[tuple[str, str], int] = field(default_factory=dict)    # (program, verdict code) -> dossiers
+    folders: dict[str, int] = field(default_factory=dict)                  # dossiers found per folder (or stream)
     all_certifiable: bool = True
     interrupted: bool = False
     seconds: float = 0.0

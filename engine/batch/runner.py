@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..problems import Problem
 from .files import Manifest
-from .inputs import collect
+from .inputs import collect, per_folder
 from .options import PARTS, PDF_DIR, STATE_DIR, BatchError, ChunkDone, Item, Options, Report, rules_key
 from .outputs import assemble
 from .workers import init_worker, ping, run_chunk
@@ -103,11 +103,11 @@ def _unique(items: list[Item]) -> list[Item]:
 
 
 def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_size: int | None = None,
-        progress_factory: Callable | None = None, stdin=None) -> Report:
+        progress_factory: Callable | None = None, stdin=None, patterns: tuple[str, ...] = ()) -> Report:
     """Check every input dossier; see the module docstring. Raises BatchError when nothing can be done."""
     t0 = time.perf_counter()
     rules = rules_key(options)
-    items, unreadable = collect(inputs, stdin)
+    items, unreadable = collect(inputs, stdin, patterns, exclude=[outdir])
     items = _unique(items)                    # the same dossier given twice is checked once
     if not items:
         found = [Problem(r["file"], "", r["problems"][0]["message"]) for r in unreadable]
@@ -117,7 +117,7 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
     except OSError as e:
         raise BatchError([Problem(str(outdir), "", f"cannot create the output folder: {e.strerror}")]) from None
     state = outdir / STATE_DIR
-    report = Report(total=len(items), unreadable=len(unreadable))
+    report = Report(total=len(items), unreadable=len(unreadable), folders=per_folder(items))
     with _locked(state) as lock, _terminate_as_interrupt():
         (state / PARTS).mkdir(exist_ok=True)
         _clean_temporaries(state)

@@ -53,6 +53,15 @@ def _batch_progress(enabled: bool):
     return factory
 
 
+def _folder_counts(folders: dict[str, int], most: int = 12) -> str:
+    """Where the dossiers came from: a line per folder (the first `most` of them)."""
+    lines = [f"  {where}: {n:,}" for where, n in list(folders.items())[:most]]
+    if len(folders) > most:
+        rest = list(folders.values())[most:]
+        lines.append(f"  … and {sum(rest):,} more in {len(rest):,} other folders")
+    return f"dossiers by folder ({len(folders):,}):\n" + "\n".join(lines)
+
+
 def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
     """One line per program, each verdict in the pack's words: '  ctip: 3 TARGETS MET: second tranche due · …'."""
     from .. import load
@@ -88,10 +97,13 @@ def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
               help="Rule engine: durable_rules (default) or the plain-Python reference evaluator.")
 @click.option("--chunk-size", type=click.IntRange(1, 10_000), default=None,
               help="Dossiers per unit of work (default: adapted to the input size, at most 64).")
+@click.option("--glob", "patterns", multiple=True, metavar="PATTERN",
+              help="In folders, take the files whose name or relative path matches (repeatable), e.g. '*-2015.json' "
+                   "or 'zhejiang/*.jsonl'. Default: *.json, *.jsonl and *.xlsx, at any depth.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @rules_option
-def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, engine, chunk_size, progress):
-    """Check many dossiers in parallel: INPUTS are files, folders (*.json inside) or JSON Lines (.jsonl, - for stdin).
+def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, engine, chunk_size, patterns, progress):
+    """Check many dossiers in parallel: INPUTS are files, folders (walked at any depth) or JSON Lines (.jsonl, - for stdin).
 
     Writes OUTDIR/results.jsonl (one result per dossier, compact unless --full), summary.csv (a row per zone and program),
     errors.jsonl (dossiers that failed validation; the batch goes on) and the flat tables outcomes.parquet /
@@ -110,7 +122,7 @@ def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, engine
     show = sys.stderr.isatty() if progress is None else progress
     try:
         rep = batching.run(list(inputs), Path(outdir), options, jobs=jobs or os.cpu_count() or 1,
-                           chunk_size=chunk_size, progress_factory=_batch_progress(show))
+                           chunk_size=chunk_size, progress_factory=_batch_progress(show), patterns=patterns)
     except batching.BatchError as e:
         fail(e.problems)
     out = Path(outdir)
@@ -123,6 +135,7 @@ def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, engine
     verdicts = _verdict_counts(rep.verdicts)
     click.echo(f"{rep.total:,} dossier{'s' if rep.total != 1 else ''}: {rep.checked:,} checked, "
                f"{rep.skipped:,} up to date, in {rep.seconds:.1f} s{rate}")
+    click.echo(_folder_counts(rep.folders))
     click.echo("program verdicts:" + (verdicts or " none"))
     bad = rep.invalid + rep.failed + rep.unreadable
     if bad:
