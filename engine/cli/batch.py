@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from .. import verdict
-from ..problems import InputError
+from ..problems import InputError, printable
 from . import main
 from .common import (
     EXIT_NOT_CERTIFIABLE,
@@ -55,7 +55,7 @@ def _batch_progress(enabled: bool):
 
 def _folder_counts(folders: dict[str, int], most: int = 12) -> str:
     """Where the dossiers came from: a line per folder (the first `most` of them)."""
-    lines = [f"  {where}: {n:,}" for where, n in list(folders.items())[:most]]
+    lines = [f"  {printable(where)}: {n:,}" for where, n in list(folders.items())[:most]]
     if len(folders) > most:
         rest = list(folders.values())[most:]
         lines.append(f"  … and {sum(rest):,} more in {len(rest):,} other folders")
