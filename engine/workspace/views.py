@@ -38,14 +38,20 @@ def number(v, lang: str) -> str:
     return render.value_text(v, lang)
 
 
+def unit_text(u: str | None) -> str:
+    return "" if u in (None, "1", "bool") else render.unit_text(u)
+
+
 def outcome_row(o: dict, lang: str) -> dict:
     """One outcome as a table row: value, threshold and gap in the rule's unit, as the report writes them."""
-    unit = render.unit_text(o.get("unit"))
+    unit = unit_text(o.get("unit"))
     c = o["comparison"]
     threshold = f"{c['symbol']} {number(c['threshold'], lang)}" if c.get("threshold") is not None else "—"
     return {"id": o["rule_id"], "title": o["title"][lang], "status": o["status"],
             "engine_status": o.get("engine_status") or o["status"], "value": number(o["value"], lang), "unit": unit,
-            "threshold": threshold, "gap": number(o.get("gap"), lang) if o.get("gap") is not None else "",
+            "threshold": threshold,
+            # a gap is shown where there is one to close; a negative gap is headroom, not news
+            "gap": number(o["gap"], lang) if (o.get("gap") or 0) > 0 else "",
             "clause": o.get("clause") or "", "review": o.get("review")}
 
 

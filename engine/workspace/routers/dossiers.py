@@ -13,7 +13,7 @@ from ...web.inputs import ZIP_MAGIC, shown_name
 from .. import access, audit, results, versions
 from ..deps import Ctx, read, see_other, write
 from ..models import Review, Version
-from ..views import number, outcome_row, page
+from ..views import number, outcome_row, page, unit_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -153,7 +153,7 @@ def download(data: bytes, media_type: str, filename: str) -> Response:
 def changes_view(prev_doc: dict, doc: dict, lang: str) -> dict:
     diff = versions.diff(prev_doc, doc)
     rows = [{"program": c.program, "rule_id": c.rule_id, "title": c.title[lang], "before": c.before, "after": c.after,
-             "moved": (("+" if c.gap_moved > 0 else "") + number(c.gap_moved, lang) + " " + (c.unit or "")).strip()
+             "moved": (("+" if c.gap_moved > 0 else "") + number(c.gap_moved, lang) + " " + unit_text(c.unit)).strip()
              if c.gap_moved is not None else ""} for c in diff.changes]
     return {"verdicts": diff.verdicts, "rows": rows}
 
