@@ -403,3 +403,53 @@ def test_fuzz_check_answers_0_1_or_2_and_strict_json(run, tmp_path, edits, depth
 def _has(node, part):
     return (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int)
                                                          and part < len(node))
+
+
+# --- issue 9.1: YAML dates, quoted or not, everywhere -----------------------------------------------------------
+
+REVIEW_DATES = [("panel", "meeting_date"), ("decisions", "EIP-I-2.8", "date"), ("decisions", "EIP-I-4.4", "date"),
+                ("decisions", "EIP-I-4.4", "expires")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.dates(bounds.DATE_MIN, bounds.DATE_MAX), st.booleans()),
+                min_size=len(REVIEW_DATES), max_size=len(REVIEW_DATES)))
+def test_every_review_date_reads_the_same_quoted_or_not(drawn):
+    import yaml as pyyaml
+
+    from engine.review import review_from_bytes
+    data = pyyaml.safe_load(REVIEW.read_text(encoding="utf-8"))
+    marks = {}
+    for i, (path, (day, quoted)) in enumerate(zip(REVIEW_DATES, drawn, strict=True)):
+        node = data
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = f"@{i}@"
+        marks[f"'@{i}@'"] = f'"{day}"' if quoted else day.isoformat()
+    text = pyyaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    for mark, written in marks.items():
+        assert mark in text
+        text = text.replace(mark, written)
+    review = review_from_bytes(text.encode("utf-8"), "review.yaml")
+    days = [d for d, _ in drawn]
+    assert review.meeting_date == days[0]
+    assert review.decisions["EIP-I-2.8"].date == days[1]
+    assert review.decisions["EIP-I-4.4"].date == days[2] and review.decisions["EIP-I-4.4"].expires == days[3]
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+def test_pack_dates_read_the_same_quoted_or_not(tmp_path, quoted):
+    import shutil
+
+    from engine import load
+    from engine.paths import RULES
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    pack_file = root / "eip-integrated" / "pack.yaml"
+    text = pack_file.read_text(encoding="utf-8")
+    assert 'value: "2012-01-01"' in text
+    pack_file.write_text(text if quoted else text.replace('value: "2012-01-01"', "value: 2012-01-01"), encoding="utf-8")
+    pack = load.pack("eip-integrated", root=root)
+    assert str(pack.parameters["amendment_2012_date"].value) == "2012-01-01"
+    import datetime as dt
+    assert dt.date(2012, 1, 1) in {r.valid_until for r in pack.rules}     # the rule the parameter ends

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from ..problems import Problem
 from . import main
-from .common import fail
+from .common import fail, write_output
 from .store import store_options
 
 EXIT_BROKEN = 1
@@ -40,7 +39,6 @@ def audit_verify(db):
 @store_options
 def audit_export(dossier_id, output, db):
     """Export the trail (or one dossier's part of it) as JSON, each entry with its hashes."""
-    from ..atomic import write_bytes
     from ..workspace import audit, versions
     with db.session() as s:
         described = None
@@ -49,8 +47,5 @@ def audit_export(dossier_id, output, db):
             if described is None:
                 fail([Problem("--dossier", "", f"no dossier {dossier_id} in {db.shown}")])
         data = audit.trail(s, dossier_id, described)
-    try:
-        write_bytes(Path(output), data)
-    except OSError as e:
-        fail([Problem(output, "", f"cannot write: {e.strerror}")])
+    write_output(output, data)
     click.echo(f"{output}: audit trail{'' if dossier_id is None else f' of dossier {dossier_id}'} written")

@@ -65,7 +65,7 @@ def check_json(job: Job):
         a = _assess(job)
     except InputError as e:
         return "bad", e.problems
-    return "ok", json.dumps(a.doc, ensure_ascii=False).encode("utf-8")
+    return "ok", json.dumps(a.doc, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def check_page(job: Job, lang: str, form: dict):

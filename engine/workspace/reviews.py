@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import review as panel
+from .. import yamlfile
 from ..problems import InputError, Problem
 from . import audit
 from .models import Review, User, Version, now
@@ -282,7 +283,7 @@ def import_yaml(session: Session, user: User, version: Version, raw: bytes, show
     rv = panel.review_from_bytes(raw, shown)
     if check is not None:
         check(rv)
-    doc = yaml.safe_load(raw.decode("utf-8"))
+    doc = yamlfile.parse(raw.decode("utf-8"), shown).data   # the strict reader: dates stay text, as checked
     doc["dossier"] = dossier_file(version)
     existing = session.scalar(select(Review).where(Review.version_id == version.id, Review.program == rv.program))
     if existing is not None and existing.state == "approved":

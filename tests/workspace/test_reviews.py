@@ -170,3 +170,14 @@ def test_import_of_an_exported_review_and_of_a_bad_file(db, panel):
                             yaml.safe_dump(bad, allow_unicode=True).encode(), "bad.yaml")
     text = "\n".join(str(p) for p in caught.value.problems)
     assert "bad.yaml" in text and "meeting_date" in text
+
+
+def test_import_of_a_review_with_unquoted_dates(db, panel):
+    """Issue 9.1 in the workspace: `expires: 2017-06-30` unquoted is stored as the date it says, not a crash."""
+    import re
+    raw = re.sub(rb'"(\d{4}-\d{2}-\d{2})"', rb"\1", (EXAMPLES / "failing-donghai-2016.review.yaml").read_bytes())
+    assert b"expires: 2017-06-30" in raw
+    with db.session() as s, s.begin():
+        r = reviews.import_yaml(s, _user(s, "zhao"), s.get(Review, panel).version, raw, "panel.yaml")
+        assert r.document["decisions"]["EIP-I-4.4"]["expires"] == "2017-06-30"
+        assert r.document["panel"]["meeting_date"] == "2016-09-20"
