@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from . import units
-from .formula import Formula, FormulaError, Undefined, evaluate, parsed
+from .formula import Formula, FormulaError, Undefined, evaluate, parsed, result_factor
 from .model import Catalogue, Metric
 from .paths import RULES
 from .problems import pointer
@@ -118,7 +118,9 @@ def _check_shares(data: dict, cat: Catalogue, out: list) -> None:
     _check_derived_shares(data, cat, shares, above, out)
 
 
-def _series_value(data: dict, name: str, year: str):
+def _series_value(data: dict, name: str, year: str, unit: str | None = None) -> float | None:
+    """A series value as a plain float in `unit` (default: the series' own); cached unit factors, no pint
+    arithmetic per value (batch runs this on every dossier)."""
     s = (data.get("series") or {}).get(name)
     if not isinstance(s, dict) or not isinstance(s.get("values"), dict):
         return None
@@ -126,9 +128,15 @@ def _series_value(data: dict, name: str, year: str):
     if not _is_number(v) or not isinstance(s.get("unit"), str):
         return None
     try:
-        return units.quantity(float(v), s["unit"])
+        return float(v) * units.factor(s["unit"], unit or s["unit"])
     except units.UnitError:
         return None
+
+
+@lru_cache(maxsize=256)
+def _product_factor(a: str, b: str, to: str) -> float:
+    """What one `a` times one `b` is in `to`."""
+    return units.magnitude(units.quantity(1.0, a) * units.quantity(1.0, b), to)
 
 
 def _check_derived_shares(data: dict, cat: Catalogue, shares: dict[str, Metric], above: float, out: list) -> None:
@@ -144,11 +152,11 @@ def _check_derived_shares(data: dict, cat: Catalogue, shares: dict[str, Metric],
         years = set.intersection(*[set(((data.get("series") or {}).get(q) or {}).get("values") or {})
                                    for q in f.names]) if f.names else set()
         for year in sorted(years):
-            values = {q: _series_value(data, q, year) for q in f.names}
+            values = {q: _series_value(data, q, year, cat.quantities[q].unit) for q in f.names}
             if any(v is None for v in values.values()):
                 continue
             try:
-                pct = units.magnitude(evaluate(f, values), PERCENT)
+                pct = evaluate(f, values) * result_factor(f, cat.quantities, PERCENT)
             except (Undefined, units.UnitError, ZeroDivisionError):
                 continue
             if pct > above:
@@ -182,14 +190,13 @@ def _check_iav_energy(data: dict, out: list) -> None:
     iav, energy = series.get(cfg["iav"]), series.get(cfg["energy"])
     if not isinstance(iav, dict) or not isinstance(energy, dict):
         return
-    price = units.quantity(float(cfg["min_price"]["value"]), cfg["min_price"]["unit"])
+    price = float(cfg["min_price"]["value"])
     for year in sorted(set(iav.get("values") or {}) & set(energy.get("values") or {})):
-        value, used = _series_value(data, cfg["iav"], year), _series_value(data, cfg["energy"], year)
-        if value is None or used is None or value.magnitude <= 0:
+        shown, used = _series_value(data, cfg["iav"], year), _series_value(data, cfg["energy"], year)
+        if shown is None or used is None or shown <= 0:
             continue
         try:
-            floor = units.magnitude(used * price, iav["unit"])
-            shown = units.magnitude(value, iav["unit"])
+            floor = used * price * _product_factor(energy["unit"], cfg["min_price"]["unit"], iav["unit"])
         except units.UnitError:
             continue
         if shown < floor:
