@@ -13,6 +13,7 @@ import math
 from functools import cached_property
 
 from . import bounds, units
+from .fmt import number  # the declared target as the zone wrote it, without exponents
 from .formula import Formula, Undefined, evaluate, parsed, result_factor
 from .model import Catalogue, Dossier, Fact, Input, Metric, Target
 from .problems import pointer
@@ -343,9 +344,9 @@ def _summary(node) -> str:
 def _declared(goal: dict, unit: str) -> str:
     parts = []
     if "value" in goal:
-        parts.append(f"{goal['value']:g} {goal.get('unit', unit)}")
+        parts.append(f"{number(goal['value'])} {goal.get('unit', unit)}")
     if "range" in goal:
-        parts.append(f"{goal['range'][0]:g}–{goal['range'][1]:g} {goal.get('unit', unit)}")
+        parts.append(f"{number(goal['range'][0])}–{number(goal['range'][1])} {goal.get('unit', unit)}")
     if "change_pct" in goal:
         parts.append(f"{goal['change_pct']:+g} %")
     if "change_pt" in goal:

@@ -1,6 +1,8 @@
 """Number and status formatting shared by the text table and the reports."""
 from __future__ import annotations
 
+import math
+
 from .verdict import GENERIC as GENERIC_VERDICT
 
 STATUS_LABEL = {
@@ -37,11 +39,28 @@ def number(v, lang: str = "en") -> str:
         return f"{v:,.1f}".rstrip("0").rstrip(".")
     if a == 0:
         return "0"
-    if a < 0.001:
-        mantissa, exponent = f"{v:.3g}".split("e") if "e" in f"{v:.3g}" else (f"{v:.3g}", None)
-        if exponent is not None:
-            return f"{mantissa}e{int(exponent)}"
-    return f"{v:.4g}"
+    # never an exponent (people read 7.2e-5 as a typo): four significant digits written out
+    return f"{v:.{_decimals(v, 4)}f}".rstrip("0").rstrip(".")
+
+
+def _decimals(v: float, significant: int) -> int:
+    """The decimals that show v with `significant` significant digits."""
+    return max(0, significant - 1 - math.floor(math.log10(abs(v)))) if v else 0
+
+
+def _shown_decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def value_and_gap(o: dict, lang: str = "en") -> tuple[str, str | None]:
+    """An outcome's value and gap written with the same decimals, so that the gap reads as the difference
+    between the value and the threshold (12.002 against ≥ 15: gap 2.998, never 12 with gap 2.998)."""
+    v, g = o["value"], o.get("gap")
+    failed = "fail" in (o.get("status"), o.get("engine_status"))
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or g is None or not failed:
+        return number(v, lang), None if g is None else number(g, lang)
+    d = max(_shown_decimals(number(v)), _shown_decimals(number(g)))
+    return f"{v:,.{d}f}", f"{g:,.{d}f}"
 
 
 def unit(u: str | None) -> str:
@@ -56,9 +75,8 @@ def requirement(comparison: dict, lang: str = "en") -> str:
         return "no target" if lang == "en" else "无目标"
     if isinstance(t, str):  # a date
         return f"{comparison['symbol']} {t}"
-    if "metric" in comparison:
-        other = comparison["metric"]
-        return f"{comparison['symbol']} {other}" + (f" ({number(t, lang)})" if t is not None else "")
+    if "metric" in comparison:   # the compared value first, then whose value it is (as the PDF shows it)
+        return f"{comparison['symbol']} {number(t, lang) if t is not None else '?'} ({comparison['metric']})"
     if isinstance(t, bool):
         return f"= {YES_NO[lang][0 if t else 1]}"
     return f"{comparison['symbol']} {number(t, lang)}"
@@ -67,10 +85,11 @@ def requirement(comparison: dict, lang: str = "en") -> str:
 def gap(o: dict) -> str:
     if o["status"] != "fail" or o["gap"] is None:
         return ""
+    _, g = value_and_gap(o)
     if o["unit"] == "%":
-        text = f"{number(o['gap'])} pt"  # percentage points, not a relative change
+        text = f"{g} pt"  # percentage points, not a relative change
     else:
-        text = f"{number(o['gap'])} {unit(o['unit'])}".strip()
+        text = f"{g} {unit(o['unit'])}".strip()
     if o["gap_pct"] is not None:
         text += f" ({o['gap_pct']:.1f} % of the threshold)"
     return text

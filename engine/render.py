@@ -138,10 +138,11 @@ def gap_text(o: dict, lang: str, t: dict) -> tuple[str, str]:
     """(gap in the indicator's unit, gap as a share of the threshold), empty unless the rule fails."""
     if o.get("engine_status", o["status"]) != "fail" or o["gap"] is None:
         return "", ""
+    _, g = fmt.value_and_gap(o, lang)
     if o["unit"] == "%":
-        main = f"{fmt.number(o['gap'], lang)} {t['percent_points']}"
+        main = f"{g} {t['percent_points']}"
     else:
-        main = f"{fmt.number(o['gap'], lang)} {unit_text(o['unit'])}".strip()
+        main = f"{g} {unit_text(o['unit'])}".strip()
     share = ""
     if o["gap_pct"] is not None:
         share = (f"{o['gap_pct']:.1f} % {t['of_threshold']}" if lang == "en"
@@ -290,7 +291,8 @@ def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
         notes.append(choice)
     notes += [f"{t['warning']}: {w}" for w in o["warnings"]]
     engine = o.get("engine_status") or o["status"]
-    return Row(o=o, id=o["rule_id"], title=o["title"][lang], value=value_text(o["value"], lang),
+    value = fmt.value_and_gap(o, lang)[0] if o["status"] == "fail" else value_text(o["value"], lang)
+    return Row(o=o, id=o["rule_id"], title=o["title"][lang], value=value,
                unit=unit_text(o["unit"]), requirement=req, requirement_ref=ref, status=o["status"],
                status_label=t[f"status_{o['status']}"], gap=gap, gap_share=share, clause=o["clause"], notes=notes,
                levers=[lever_text(lv, lang, t, titles) for lv in o["levers"]],

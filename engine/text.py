@@ -1,7 +1,8 @@
 """The human-readable table of `parkcert check`: grouped by the standard's categories, ending in the verdict."""
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -125,20 +126,9 @@ def print_program(p: dict, console: Console) -> None:
         if not rows:
             continue
         title = titles[cat["id"]] + ("" if cat.get("decides", True) else " — shown, does not decide the verdict")
-        table = Table(title=title, title_justify="left", title_style="bold cyan", show_edge=False,
-                      pad_edge=False, expand=False)
-        table.add_column("Rule", no_wrap=True)
-        table.add_column("Indicator", max_width=46)
-        table.add_column("Value", justify="right", no_wrap=True)
-        table.add_column("Unit", no_wrap=True)
-        table.add_column("Required", no_wrap=True, max_width=24)
-        table.add_column("Status", no_wrap=True)
-        table.add_column("Gap", no_wrap=True)
+        console.print()
+        console.print(outcome_table(title, rows, console.width))
         for o in rows:
-            mark = "*" if o["warnings"] else ""
-            table.add_row(o["rule_id"], o["title"]["en"], fmt.number(o["value"]) + mark, fmt.unit(o["unit"]),
-                          fmt.requirement(o["comparison"]), Text(fmt.status(o), style=STYLE[o["status"]]),
-                          fmt.gap(o))
             rv = o.get("review")
             if rv and rv["decision"] != "confirm":
                 what = {"override": f"overridden to {rv['override_to']}", "waive": f"waived until {rv['expires']}",
@@ -161,13 +151,12 @@ def print_program(p: dict, console: Console) -> None:
                 notes.append(f"{o['rule_id']} {choice}")
             for w in o["warnings"]:
                 notes.append(f"{o['rule_id']} warning: {w}")
-            for lv in o.get("levers", []):
+            # a rule the panel overrode or waived needs no advice on closing its gap
+            for lv in o.get("levers", []) if o["status"] not in ("overridden", "waived") else ():
                 verb = "cut" if lv["change"] < 0 else "raise"
                 notes.append(f"{o['rule_id']} to close the gap: {verb} {lv['quantity']} {lv['year']} by "
                              f"{fmt.number(abs(lv['change']))} {fmt.unit(lv['unit'])} "
                              f"(from {fmt.number(lv['current'])} to {fmt.number(lv['target'])})")
-        console.print()
-        console.print(table)
     print_groups(p, console)
     if no_target:
         notes.append(f"no target declared (not applicable): {', '.join(no_target)}")
@@ -201,6 +190,57 @@ def print_program(p: dict, console: Console) -> None:
         line.append(f"; blocking: {', '.join(p['blocking'])}")
     console.print()
     console.print(line)
+
+
+# Widths (terminal columns) at which the outcome table changes shape: from WIDE on, the gap has a column of its
+# own; below it, the gap is a line under the indicator; below NARROW, each rule is a block of lines.
+WIDE, NARROW = 110, 72
+
+
+def outcome_table(title: str, rows: list[dict], width: int):
+    """The outcomes of one category, shaped for `width` columns: nothing is cut, titles wrap between words."""
+    if width < NARROW:
+        return _outcome_blocks(title, rows)
+    wide = width >= WIDE
+    cells = []
+    for o in rows:
+        value, _ = fmt.value_and_gap(o)
+        value += "*" if o["warnings"] else ""
+        unit = fmt.unit(o["unit"])
+        indicator = Text(o["title"]["en"])
+        gap = fmt.gap(o)
+        if gap and not wide:
+            indicator.append(f"\ngap {gap}", style="red")
+        figures = [value, unit] if wide else [f"{value} {unit}".strip()]
+        cells.append([o["rule_id"], indicator, *figures, fmt.requirement(o["comparison"]),
+                      Text(fmt.status(o), style=STYLE[o["status"]]), *([gap] if wide else [])])
+    table = Table(title=title, title_justify="left", title_style="bold cyan", show_edge=False, pad_edge=False,
+                  expand=False)
+    names = ["Rule", "Indicator", "Value"] + (["Unit"] if wide else []) + ["Required", "Status"] + (["Gap"] if wide else [])
+    for i, name in enumerate(names):
+        # the longest word of a column is its least width: rich then wraps between words and never folds one
+        words = [w for row in cells for w in str(row[i]).split()] + [name]
+        table.add_column(name, no_wrap=name == "Rule", justify="right" if name == "Value" else "left",
+                         min_width=max(map(len, words)), ratio=1 if name == "Indicator" else None)
+    for row in cells:
+        table.add_row(*row)
+    return table
+
+
+def _outcome_blocks(title: str, rows: list[dict]) -> Group:
+    """For a narrow terminal: each rule as a block, its id and status first, then title and figures, indented."""
+    parts: list = [Text(title, style="bold cyan")]
+    for o in rows:
+        value, _ = fmt.value_and_gap(o)
+        head = Text(f"{o['rule_id']}  ")
+        head.append(fmt.status(o), style=STYLE[o["status"]])
+        body = Text(f"{o['title']['en']}\n{value}{'*' if o['warnings'] else ''} {fmt.unit(o['unit'])}".rstrip()
+                    + f" · required {fmt.requirement(o['comparison'])}")
+        gap = fmt.gap(o)
+        if gap:
+            body.append(f" · gap {gap}", style="red")
+        parts += [head, Padding(body, (0, 0, 0, 2))]
+    return Group(*parts)
 
 
 def _decision_notes(p: dict) -> list[str]:

@@ -50,7 +50,10 @@ def say(message: str) -> None:
 
 
 def make_console(file=None) -> Console:
-    return Console(file=file, width=None if sys.stdout.isatty() else 120, highlight=False,
+    """The console of tables: as wide as the terminal, or as COLUMNS says; piped without COLUMNS, 120 wide."""
+    columns = os.environ.get("COLUMNS", "")
+    width = None if sys.stdout.isatty() or (columns.isdigit() and int(columns) > 0) else 120
+    return Console(file=file, width=width, highlight=False,
                    quiet=quiet() and file is None)
 
 
