@@ -268,6 +268,8 @@ class Dossier:
     data: dict                 # the validated JSON document
     as_of: dt.date
     reference_year: int | None
+    raw: bytes = b""           # the bytes sha256 is of: the file, or for a workbook the canonical JSON imported
+    cells: dict[str, str] | None = None   # a workbook's dossier: JSON Pointer -> Sheet!A1
 
     @property
     def zone_id(self) -> str:

@@ -6,7 +6,9 @@ refuses anything it does not know, so a typo never converts silently.
 """
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from functools import lru_cache
 
 import pint
@@ -33,16 +35,22 @@ Quantity = ureg.Quantity
 # Spellings used in Chinese statistics and in IISD (2015), mapped to registry names.
 # Longest first, so "10^4 RMB" wins over "RMB".
 _TOKENS: list[tuple[str, str]] = [
-    (r"万吨标准煤", "(10**4*tce)"),
-    (r"吨标准煤", "tce"),
-    (r"千克标准煤", "kgce"),
+    (r"万吨标准?煤", "(10**4*tce)"),          # 万吨标煤 is how zone offices abbreviate it
+    (r"吨标准?煤", "tce"),
+    (r"(?:千克|公斤)标准?煤", "kgce"),
     (r"万立方米", "(10**4*m**3)"),
     (r"亿立方米", "(10**8*m**3)"),
     (r"立方米", "m**3"),
-    (r"平方公里", "km**2"),
+    (r"平方(?:公里|千米)", "km**2"),
+    (r"平方米", "m**2"),
     (r"公顷", "hectare"),
     (r"万吨", "(10**4*t)"),
     (r"吨", "t"),
+    # money before 人, which 人民币 contains
+    (r"亿元(?:人民币)?", "yi_RMB"),
+    (r"万元(?:人民币)?", "wan_RMB"),
+    (r"元(?:人民币)?", "RMB"),
+    (r"人民币", "RMB"),
     (r"万人", "(10**4*person)"),
     (r"人", "person"),
     (r"100\s*million\s*RMB", "yi_RMB"),
@@ -51,9 +59,13 @@ _TOKENS: list[tuple[str, str]] = [
     (r"10\^4\s*(?:RMB|yuan)", "wan_RMB"),
     (r"10\^6\s*(?:RMB|yuan)", "million_RMB"),
     (r"million\s*(?:RMB|yuan)", "million_RMB"),
-    (r"亿元", "yi_RMB"),
-    (r"万元", "wan_RMB"),
-    (r"元", "RMB"),
+    (r"(?:千克|公斤)", "kg"),
+    (r"毫克", "mg"),
+    (r"升", "l"),
+    (r"起", "event"),
+    (r"家", "enterprise"),
+    # 万 before a Latin unit, as in 万tce or 万t: ten thousand of it
+    (r"万\s*([A-Za-z][A-Za-z_0-9]*)", r"(10**4*\1)"),
     (r"\bkm2\b", "km**2"),
     (r"\bm2\b", "m**2"),
     (r"\bm3\b", "m**3"),
@@ -66,6 +78,18 @@ _TOKENS: list[tuple[str, str]] = [
     (r"10\^(\d+)\s*([A-Za-z_][A-Za-z_0-9]*(?:\*\*\d)?)", r"(10**\1*\2)"),
 ]
 _COMPILED = [(re.compile(p), r) for p, r in _TOKENS]
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SUPERSCRIPT_RUN = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+
+# Spellings offered in workbook drop-downs and "did you mean" answers; every one of them parses.
+COMMON_SPELLINGS: tuple[str, ...] = (
+    "万元", "10^4 RMB", "亿元", "100 million RMB", "million RMB", "元", "RMB",
+    "吨标准煤", "tce", "万吨标准煤", "10^4 tce", "kgce", "GJ",
+    "吨", "t", "万吨", "10^4 t", "kg",
+    "立方米", "m3", "万立方米", "10^4 m3",
+    "平方公里", "km2", "公顷", "ha",
+    "人", "person", "万人", "%", "1", "mg/l", "起", "event",
+)
 
 DIMENSIONLESS = {"", "1", "--", "-", "—"}
 
@@ -79,7 +103,7 @@ def parse(spelling: str) -> pint.Quantity:
     """One of the spelled unit, as a quantity: '10^4 t' is 10000 t, 'tce/10^4 RMB' is 1 tce/wan_RMB."""
     if len(spelling) > MAX_UNIT:   # pint's parser is superlinear: a hostile unit must not reach it
         raise UnitError(f"a unit is at most {MAX_UNIT} characters, found {len(spelling):,}")
-    text = spelling.strip()
+    text = normal(spelling)
     if text in DIMENSIONLESS:
         return Quantity(1.0, ureg.dimensionless)
     for pattern, repl in _COMPILED:
@@ -87,10 +111,34 @@ def parse(spelling: str) -> pint.Quantity:
     try:
         q = ureg.parse_expression(text)
     except Exception as exc:  # pint raises several unrelated types
-        raise UnitError(f"unknown unit {spelling!r}") from exc
+        raise UnitError(unknown_message(spelling)) from exc
     if not isinstance(q, pint.Quantity) or not q.magnitude > 0 or "[" in text:
-        raise UnitError(f"unknown unit {spelling!r}")
+        raise UnitError(unknown_message(spelling))
     return q
+
+
+def normal(spelling: str) -> str:
+    """The spelling with Excel's and IMEs' variants folded: full-width ％ and digits, superscript powers.
+
+    Superscripts become powers first ("10⁴" is 10^4, "m³" is m^3): NFKC alone would read "10⁴" as 104.
+    """
+    text = _SUPERSCRIPT_RUN.sub(lambda m: "^" + m.group(0).translate(_SUPERSCRIPT), spelling)
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def suggest(spelling: str, expected: str | None = None, n: int = 3) -> list[str]:
+    """The accepted spellings nearest to an unknown one (those convertible to `expected` when given)."""
+    pool = list(COMMON_SPELLINGS)
+    if expected and expected not in pool:
+        pool.insert(0, expected)
+    if expected:
+        pool = [p for p in pool if compatible(p, expected)] or pool
+    return difflib.get_close_matches(normal(spelling), pool, n=n, cutoff=0.3)
+
+
+def unknown_message(spelling: str, expected: str | None = None) -> str:
+    near = suggest(spelling, expected)
+    return f"unknown unit {spelling!r}" + (f" (did you mean {', '.join(map(repr, near))}?)" if near else "")
 
 
 def quantity(value: float, spelling: str) -> pint.Quantity:

@@ -6,11 +6,14 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from . import bounds, schema, units, yamlfile
 from .model import Catalogue, Dossier
-from .problems import InputError, Problem, pointer
+from .problems import InputError, Problem, did_you_mean, pointer
+
+_CATALOGUE_HINT = " (see `parkcert rules list` and rules/metrics.yaml)"
 
 
 def read_json(path: Path, shown: str) -> tuple[dict, bytes]:
@@ -29,7 +32,8 @@ def parse_json(raw: bytes, shown: str):
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise InputError([Problem(shown, "", f"not UTF-8 text (byte {exc.start + 1}: {exc.reason})", line)]) from None
+        raise InputError([Problem(shown, "", "neither a JSON dossier nor an Excel workbook: not UTF-8 text "
+                                             f"(byte {exc.start + 1}: {exc.reason})", line)]) from None
     deep = bounds.json_too_deep(raw)
     if deep is not None:
         raise InputError([Problem(shown, "", f"nested more than {bounds.MAX_DEPTH} levels deep "
@@ -39,6 +43,43 @@ def parse_json(raw: bytes, shown: str):
     except json.JSONDecodeError as exc:
         raise InputError([Problem(shown, "", f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                                   exc.lineno)]) from None
+
+
+def canonical_json(data: dict) -> bytes:
+    """The bytes a workbook's dossier is hashed as, and `parkcert import` writes: the same sha256 either way."""
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def dossier_from_bytes(raw: bytes, name: str, cat: Catalogue, known_programs: list[str], today: dt.date | None = None,
+                       packs: list | None = None) -> Dossier:
+    """The one reader of a dossier, JSON or XLSX (told apart by content, not by name).
+
+    A workbook's problems name their cell (Problem.cell); its dossier's sha256 is that of canonical_json, the
+    bytes `parkcert import` writes. `packs`: the packs whose workbook sheets to recognise (default: every pack).
+    """
+    from .workbook import limits
+    if not limits.looks_like_workbook(raw):
+        data = parse_json(raw, name)
+        try:
+            return dossier_from_data(data, raw, cat, known_programs, today, name)
+        except InputError as e:
+            raise InputError(with_lines(e.problems, raw)) from None
+    from . import load
+    from .workbook import reader
+    if packs is None:
+        packs = [load.pack(p) for p in known_programs]
+    imported = reader.read(raw, name, cat, packs)
+    canon = canonical_json(imported.data)
+    failed = [p.pointer for p in imported.problems if p.pointer]
+    try:
+        d = dossier_from_data(imported.data, canon, cat, known_programs, today, name)
+    except InputError as e:
+        # a value the reader refused is absent from the document: what the schema says of its absence is noise
+        later = [p for p in e.problems if not any(_subject(p) == f or _subject(p).startswith(f + "/") for f in failed)]
+        raise InputError(imported.problems + imported.cells.locate(later)) from None
+    if imported.problems:
+        raise InputError(imported.problems)
+    return dataclasses.replace(d, cells=imported.cells.as_dict())
 
 
 def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, known_programs: list[str]) -> list[Problem]:
@@ -73,7 +114,7 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
         for name, s in (data.get("series") or {}).items():
             q = cat.quantities.get(name)
             if q is None:
-                bad(["series", name], f"unknown quantity {name!r} (known: {', '.join(sorted(cat.quantities))})")
+                bad(["series", name], f"unknown quantity {name!r}" + did_you_mean(name, cat.quantities, _CATALOGUE_HINT))
                 continue
             _unit(bad, ["series", name, "unit"], s["unit"], q.unit)
             for year in s["values"]:
@@ -83,7 +124,7 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
         for name, r in (data.get("reported") or {}).items():
             m = cat.metrics.get(name)
             if m is None:
-                bad(["reported", name], f"unknown metric {name!r} (known: {', '.join(sorted(cat.metrics))})")
+                bad(["reported", name], f"unknown metric {name!r}" + did_you_mean(name, cat.metrics, _CATALOGUE_HINT))
                 continue
             if m.extract:
                 bad(["reported", name], f"{name!r} is read from {m.extract['pointer']}, not reported")
@@ -104,7 +145,7 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
         for name, b in (data.get("benchmarks") or {}).items():
             m = cat.metrics.get(name)
             if m is None:
-                bad(["benchmarks", name], f"unknown metric {name!r}")
+                bad(["benchmarks", name], f"unknown metric {name!r}" + did_you_mean(name, cat.metrics, _CATALOGUE_HINT))
             elif not m.numeric:
                 bad(["benchmarks", name], f"{name!r} is a {m.unit} value; benchmarks are numbers")
             else:
@@ -134,7 +175,8 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
                 tw = where + ["targets", i]
                 m = cat.metrics.get(t["metric"])
                 if m is None:
-                    bad(tw + ["metric"], f"unknown metric {t['metric']!r}")
+                    bad(tw + ["metric"],
+                        f"unknown metric {t['metric']!r}" + did_you_mean(t["metric"], cat.metrics, _CATALOGUE_HINT))
                     continue
                 if t["metric"] in seen:
                     bad(tw + ["metric"], f"a second target for {t['metric']!r}")
@@ -183,10 +225,11 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
 def _unit(bad, parts, unit: str, expected: str) -> None:
     try:
         units.parse(unit)
-        if not units.compatible(unit, expected):
-            bad(parts, f"expected a unit convertible to {expected!r}, found {unit!r}")
-    except units.UnitError as e:
-        bad(parts, str(e))
+    except units.UnitError:
+        bad(parts, units.unknown_message(unit, expected))
+        return
+    if not units.compatible(unit, expected):
+        bad(parts, f"expected a unit convertible to {expected!r}, found {unit!r}")
 
 
 def _underivable(data: dict, cat: Catalogue, metric, year: int) -> list[str]:
@@ -204,14 +247,17 @@ def _under(problem: Problem, others: list[Problem]) -> bool:
     return any(problem.pointer == o.pointer or problem.pointer.startswith(o.pointer + "/") for o in others)
 
 
+def _subject(p: Problem) -> str:
+    """What a problem is about: for "'x' is required", the missing field itself."""
+    m = re.match(r"^'([^']+)' is required", p.message)
+    return f"{p.pointer}/{m.group(1)}" if m else p.pointer
+
+
 def load_dossier(path: Path, cat: Catalogue, known_programs: list[str], today: dt.date | None = None,
                  shown: str | None = None) -> Dossier:
     shown = shown or str(path)
-    data, raw = read_json(path, shown)
-    try:
-        return dossier_from_data(data, raw, cat, known_programs, today, shown)
-    except InputError as e:
-        raise InputError(with_lines(e.problems, raw)) from None
+    raw = bounds.read_capped(path, shown, bounds.MAX_DOSSIER_BYTES)
+    return dossier_from_bytes(raw, shown, cat, known_programs, today)
 
 
 def with_lines(problems: list[Problem], raw: bytes) -> list[Problem]:
@@ -248,4 +294,4 @@ def dossier_from_data(data, raw: bytes, cat: Catalogue, known_programs: list[str
     if problems:
         raise InputError(sorted(problems, key=lambda p: p.pointer))
     return Dossier(path=shown, sha256=hashlib.sha256(raw).hexdigest(), data=data,
-                   as_of=dt.date.fromisoformat(data["as_of"]), reference_year=data.get("reference_year"))
+                   as_of=dt.date.fromisoformat(data["as_of"]), reference_year=data.get("reference_year"), raw=raw)

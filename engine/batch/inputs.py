@@ -91,8 +91,8 @@ def collect(inputs: Iterable[str], stdin=None, patterns: Iterable[str] | None = 
 def error_record(file: str, line: int | None, sha256: str | None, problems: list[Problem], kind: str = "invalid") -> dict:
     """An errors.jsonl record; every text printable (a lone surrogate in a key, a file name that is not UTF-8)."""
     return {"file": printable(file), "line": line, "sha256": sha256, "kind": kind,
-            "problems": [{"file": printable(p.file), "pointer": printable(p.pointer), "message": printable(p.message),
-                          "line": p.line} for p in problems]}
+            "problems": [{"file": printable(p.file), "pointer": printable(p.pointer), "cell": p.cell,
+                          "message": printable(p.message), "line": p.line} for p in problems]}
 
 
 def per_folder(items: list[Item]) -> dict[str, int]:

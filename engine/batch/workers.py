@@ -13,16 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import load
+from .. import bounds, load
 from ..assess import programs_for
 from ..evaluate import check as check_programs
 from ..evaluate import compiled
 from ..evaluate import evaluator as make_evaluator
 from ..problems import InputError, Problem, printable
 from ..result import compact_document, document
-from ..validate import dossier_from_data, parse_json, read_json
+from ..validate import dossier_from_bytes, dossier_from_data, parse_json
 from .files import atomic_output, write_atomic
-from .inputs import error_record, sha256_hex
+from .inputs import error_record
 from .options import OUTCOMES, PARTS, PDF_DIR, VERDICTS, Checked, ChunkDone, Item, Options
 from .outputs import pdf_name, summary_rows
 from .tables import Rows, table_path
@@ -91,10 +91,13 @@ def die_with_parent(parent: int) -> None:
 PR_SET_PDEATHSIG = 1
 
 
-def _read(item: Item) -> tuple[dict, bytes]:
+def _load(item: Item, w: _Worker):
+    """A file through the one dossier reader (JSON or XLSX, by content); a JSON Lines record as JSON."""
+    shown = printable(item.key)
     if item.raw is None:
-        return read_json(Path(item.file), item.key)
-    return parse_json(item.raw, item.key), item.raw
+        raw = bounds.read_capped(Path(item.file), shown, bounds.MAX_DOSSIER_BYTES)
+        return dossier_from_bytes(raw, shown, w.catalogue, w.known, packs=list(w.packs.values()))
+    return dossier_from_data(parse_json(item.raw, item.key), item.raw, w.catalogue, w.known, shown=shown)
 
 
 def _check_one(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | None]:
@@ -112,9 +115,8 @@ def _check_one(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | N
 def _check(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | None]:
     w = _W
     try:
-        data, raw = _read(item)
-        sha = sha256_hex(raw)
-        d = dossier_from_data(data, raw, w.catalogue, w.known, shown=printable(item.key))
+        d = _load(item, w)
+        data, raw, sha = d.data, d.raw, d.sha256
     except InputError as e:
         return Checked(item.key, item.file, item.line, item.sha256, "invalid",
                        error=error_record(item.file, item.line, item.sha256, e.problems)), None

@@ -53,6 +53,20 @@ def main():
     """ParkCert: check Chinese industrial zones against the national park certification programs."""
 
 
-from . import audit, backup, batch, check, report, review, rules, serve, summary, users  # noqa: E402  (commands register on main)
+from . import (  # noqa: E402  (commands register on main)
+    audit,
+    backup,
+    batch,
+    check,
+    importer,
+    report,
+    review,
+    rules,
+    serve,
+    summary,
+    template,
+    users,
+)
 
-__all__ = ["main", "audit", "backup", "batch", "check", "report", "review", "rules", "serve", "summary", "users"]
+__all__ = ["main", "audit", "backup", "batch", "check", "importer", "report", "review", "rules", "serve", "summary",
+           "template", "users"]

@@ -227,9 +227,9 @@ def expand(paths) -> list[str]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = [str(f) for f in sorted(path.glob("*.json"))]
+            found = [str(f) for f in sorted([*path.glob("*.json"), *path.glob("*.xlsx")])]
             if not found:
-                empty.append(Problem(str(p), "", "a folder with no dossier (*.json) in it"))
+                empty.append(Problem(str(p), "", "a folder with no dossier (*.json or *.xlsx) in it"))
             out += found
         else:
             out.append(str(p))

@@ -69,10 +69,7 @@ def report(dossier, output, programs, as_of, lang, report_date, engine, review_f
         rday = max([day or loaded[0].as_of] + [r.meeting_date for r in reviews])
     d = loaded[0]
     trail = load_trail(trail_file, d.sha256) if trail_file else None
-    try:
-        raw = Path(dossier).read_bytes()
-    except OSError as e:
-        fail([Problem(dossier, "", f"cannot read: {e.strerror}")])
+    raw = d.raw   # the bytes the sha256 is of: the file, or a workbook's canonical JSON (what `import` writes)
     ev = make_evaluator(engine)
     doc = result_document(d, programs, packs, cat, day, ev, reviews)
     named_by_file(doc, dossier)
