@@ -207,3 +207,10 @@ def test_a_full_render_queue_gets_503():
             asyncio.run(svc.render(jobs.Job(FAILING.read_bytes(), "a.json"), "en", None))
     finally:
         svc.close()
+
+
+def test_a_dossier_sent_as_curl_sends_it_is_read_as_json(web):
+    # curl --data-binary @zone.json says application/x-www-form-urlencoded
+    r = web.post("/api/v1/check", content=FAILING.read_bytes(),
+                 headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200 and r.json()["dossier"]["sha256"] == hashlib.sha256(FAILING.read_bytes()).hexdigest()

@@ -91,3 +91,20 @@ def test_downloads_post_the_dossier_back_and_keep_nothing(web):
     assert "预评估结果" in switched.text
     damaged = web.post("/check", data=dict(fields, payload="!!!"))
     assert damaged.status_code == 422 and "upload the file again" in damaged.text
+
+
+def test_a_large_dossier_survives_the_language_switch(web, example):
+    import base64
+    import os
+    data = example("failing-donghai-2016")
+    # incompressible text: the page's copy of the dossier is larger than a form field's usual 1 MB cap
+    measures = [base64.b64encode(os.urandom(6_000)).decode() for _ in range(150)]
+    data["work_plans"] = {"eip-integrated": {"submitted": "2016-01-01", "measures": measures}}
+    raw = json.dumps(data).encode()
+    page = web.post("/check", **_upload(raw, "big.json", lang="en"))
+    assert page.status_code == 200
+    payload = re.search(r'name="payload" value="([^"]+)"', page.text)[1]
+    assert len(payload) > 1024 * 1024
+    switched = web.post("/check", files={"payload": (None, payload), "name": (None, "big.json"),
+                                         "lang": (None, "zh")})
+    assert switched.status_code == 200 and "预评估结果" in switched.text

@@ -14,7 +14,7 @@ from fastapi import Request
 
 from ..assess import base_name, date_problems
 from ..problems import InputError, Problem
-from .errors import BadInput
+from .errors import BadInput, is_api
 from .jobs import Job
 
 FIELD = "dossier"                 # the multipart field of the file
@@ -74,8 +74,11 @@ async def read_upload(request: Request, programs: list[str], as_of: str | None) 
     problems: list[Problem] = []
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     fields: dict = {}
-    if ctype == "multipart/form-data" or ctype == "application/x-www-form-urlencoded":
-        async with request.form(max_files=1, max_fields=64) as form:
+    # pages post forms; the API takes a multipart upload or the dossier as the body (curl's default
+    # urlencoded type included: a JSON dossier sent with --data-binary is still a JSON dossier)
+    if ctype == "multipart/form-data" or (ctype == "application/x-www-form-urlencoded" and not is_api(request)):
+        limit = request.app.state.settings.max_request_bytes
+        async with request.form(max_files=1, max_fields=64, max_part_size=limit) as form:
             upload = form.get(FIELD)
             programs = list(programs) + [p for p in form.getlist("program") if isinstance(p, str) and p]
             as_of = as_of or (form.get("as_of") if isinstance(form.get("as_of"), str) else None)
