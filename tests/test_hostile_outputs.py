@@ -139,6 +139,37 @@ def test_an_exception_while_checking_one_dossier_is_its_error_line(run, tmp_path
     assert "1 failed" in stdout
 
 
+@pytest.mark.parametrize("poison", ["crash", "hang"])
+def test_a_dossier_that_kills_or_hangs_its_worker_is_its_own_error_line(run, tmp_path, monkeypatch, poison):
+    """A segfault in the C core or an endless loop in one dossier: the pool is replaced, that dossier is an error
+    line, every other dossier is checked (workers are forked from this process, so they see the patch)."""
+    import os
+    import signal
+    import time
+
+    from engine.batch import workers
+
+    real = workers.check_programs
+
+    def poisoned(d, *a, **k):
+        if d.data["zone"]["id"] == "CN-JS-XHETDZ":
+            if poison == "crash":
+                os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(600)
+        return real(d, *a, **k)
+    monkeypatch.setattr(workers, "check_programs", poisoned)
+    monkeypatch.setenv("PARKCERT_BATCH_DOSSIER_SECONDS", "4")
+    folder = _batch_folder(tmp_path, {f"copy-{i}.json": (EXAMPLES / "failing-donghai-2016.json").read_bytes()
+                                      .replace(b'"2016-06-30"', f'"2016-06-0{i + 1}"'.encode(), 1) for i in range(6)})
+    out = tmp_path / "out"
+    code, stdout, stderr = run("batch", folder, "-o", out, "--jobs", 2, "--chunk-size", 3)
+    assert code == 1, stderr
+    [error] = _strict_lines(out / "errors.jsonl")
+    assert error["kind"] == "error" and error["file"].endswith("certifiable-xinhe-2016.json")
+    assert ("worker process died" if poison == "crash" else "longer than 4 s") in error["problems"][0]["message"]
+    assert len(_strict_lines(out / "results.jsonl")) == 7
+
+
 def test_an_unexpected_error_outside_a_dossier_is_an_internal_error_with_jobs_1(run, tmp_path, monkeypatch):
     """Issue 10.3: `cf.process` was not imported with --jobs 1, so every unexpected error became an AttributeError."""
     from engine.batch import workers

@@ -18,7 +18,8 @@ every dossier the manifest already holds and assembles complete outputs.
 Modules: `options` (what a run is given, what crosses the process boundary, the rules key),
 `inputs` (collecting items), `workers` (checking chunks in a worker process), `files` (atomic
 writes, the manifest), `tables` (flat outcomes and verdicts, Parquet and CSV), `outputs` (assembling
-results.jsonl, the tables, summary.csv, errors.jsonl), `runner` (the run).
+results.jsonl, the tables, summary.csv, errors.jsonl), `pool` (worker processes that outlast a dossier
+which kills or hangs one), `runner` (the run).
 """
 from .files import Manifest, atomic_output
 from .inputs import collect

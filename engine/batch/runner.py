@@ -9,7 +9,6 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..problems import Problem
@@ -17,6 +16,7 @@ from .files import Manifest
 from .inputs import collect, per_folder
 from .options import PARTS, PDF_DIR, STATE_DIR, BatchError, ChunkDone, Item, Options, Report, rules_key
 from .outputs import assemble
+from .pool import Pool
 from .workers import init_worker, ping, run_chunk
 
 MAX_CHUNK = 64
@@ -86,18 +86,6 @@ def _executor(jobs: int, options: Options, state: Path, lock: int) -> cf.Process
     return ex
 
 
-def _stop(ex: cf.ProcessPoolExecutor) -> None:
-    """Stop now: pending chunks are cancelled, running ones killed (their parts were never named in the manifest)."""
-    processes = list((getattr(ex, "_processes", None) or {}).values())
-    ex.shutdown(wait=False, cancel_futures=True)
-    for p in processes:
-        with contextlib.suppress(Exception):
-            p.terminate()
-    for p in processes:      # they may still be writing into the folder: wait until they are gone
-        with contextlib.suppress(Exception):
-            p.join(timeout=10)
-
-
 def _unique(items: list[Item]) -> list[Item]:
     return list({it.key: it for it in reversed(items)}.values())[::-1]
 
@@ -130,14 +118,15 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
         interrupt_after = int(os.environ.get(INTERRUPT_AFTER_ENV, "0") or 0)
         progress = progress_factory(len(todo), report.skipped) if progress_factory else contextlib.nullcontext(None)
         workers = min(jobs, len(chunks))
-        ex = None
+        pool = None
         try:
-            if workers > 1:
-                ex = _executor(workers, options, state, lock)
+            if jobs > 1 and chunks:
+                # worker processes even for one chunk: a dossier that kills its worker cannot take the run down
+                pool = Pool(lambda: _executor(workers, options, state, lock), workers)
             elif chunks:
                 init_worker(options, str(state), in_child=False)
             with progress as advance:
-                for n, done in enumerate(_completed(ex, workers, chunks, run_id), start=1):
+                for n, done in enumerate(_completed(pool, chunks, run_id), start=1):
                     manifest.append(done)
                     report.checked += len(done.outcomes)
                     if advance:
@@ -146,19 +135,16 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
                         raise KeyboardInterrupt
         except KeyboardInterrupt:
             report.interrupted = True
-        except BrokenProcessPool:
-            raise BatchError([Problem("batch", "", "a worker process died; completed chunks are kept, "
-                                                    "run the same command again to resume")]) from None
         except OSError as e:     # disk full, output folder removed...: completed chunks are kept
             raise BatchError([Problem(e.filename or str(outdir), "", f"cannot write: {e.strerror}; completed "
                                                                      "chunks are kept, run again to resume")]) from None
         finally:
-            if ex is not None:
+            if pool is not None:
                 if report.interrupted:
-                    _stop(ex)
+                    pool.stop()
                     _clean_temporaries(state)      # what a killed worker was writing
                 else:
-                    ex.shutdown(wait=True)
+                    pool.shutdown()
             manifest.close()
         if not report.interrupted:
             assemble(outdir, items, unreadable, manifest)
@@ -177,26 +163,10 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
     return report
 
 
-def _completed(ex: cf.ProcessPoolExecutor | None, workers: int, chunks: list[list[Item]], run_id: str
-               ) -> Iterator[ChunkDone]:
+def _completed(pool: Pool | None, chunks: list[list[Item]], run_id: str) -> Iterator[ChunkDone]:
     names = [f"{run_id}-{i:06d}" for i in range(len(chunks))]
-    if ex is None:
+    if pool is None:
         for name, chunk in zip(names, chunks, strict=True):
             yield run_chunk(name, chunk)
         return
-    # a bounded window of chunks in flight: results come back as they complete, memory stays flat
-    window = 4 * workers
-    pending: set[cf.Future] = set()
-    it = iter(zip(names, chunks, strict=True))
-    for name, chunk in it:
-        pending.add(ex.submit(run_chunk, name, chunk))
-        if len(pending) >= window:
-            break
-    while pending:
-        done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-        for f in done:
-            yield f.result()
-        for name, chunk in it:
-            pending.add(ex.submit(run_chunk, name, chunk))
-            if len(pending) >= window:
-                break
+    yield from pool.completed(list(zip(names, chunks, strict=True)))
