@@ -40,9 +40,11 @@ def _form_values(doc: dict) -> tuple[dict, dict]:
 
 
 def _submitted(form: dict, doc: dict) -> tuple[dict, dict]:
-    panel = {k: str(form.get(k, "")) for k in ("panel_name", "meeting_date", "recommendation", "recommendation_text",
-                                               "score", "period")}
-    decisions = {rid: {k: str(form.get(f"{k}.{rid}", "")) for k in FIELDS} for rid in doc["decisions"]}
+    """The form's values; a field the form did not send keeps the review's current value."""
+    cur_panel, cur_decisions = _form_values(doc)
+    panel = {k: str(form[k]) if k in form else v for k, v in cur_panel.items()}
+    decisions = {rid: {k: str(form[f"{k}.{rid}"]) if f"{k}.{rid}" in form else v for k, v in cur.items()}
+                 for rid, cur in cur_decisions.items()}
     return panel, decisions
 
 
