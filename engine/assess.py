@@ -16,7 +16,7 @@ from .model import Catalogue, Dossier, RulePack
 from .problems import InputError, Problem
 from .readiness import readiness
 from .result import document
-from .validate import dossier_from_data, parse_json
+from .validate import dossier_from_bytes
 
 ALL = "all"
 
@@ -90,9 +90,9 @@ class Assessment:
 
 
 def read_dossier(raw: bytes, shown: str, cat: Catalogue | None = None) -> Dossier:
-    """A dossier from the bytes of a file or an upload (JSON), validated: every problem at once."""
+    """A dossier from the bytes of a file or an upload (JSON or an XLSX workbook), validated: every problem at once."""
     cat = cat or load.catalogue()
-    return dossier_from_data(parse_json(raw, shown), raw, cat, load.pack_ids(), shown=shown)
+    return dossier_from_bytes(raw, shown, cat, load.pack_ids())
 
 
 def assess(raw: bytes, shown: str, programs=(), as_of: dt.date | None = None, engine: str | None = None,
@@ -113,4 +113,5 @@ def assess(raw: bytes, shown: str, programs=(), as_of: dt.date | None = None, en
     if problems:
         raise InputError(problems)
     doc = result_document(dossier, tuple(programs), packs, cat, as_of, make_evaluator(engine), reviews)
-    return Assessment(dossier=dossier, raw=raw, doc=doc, packs=packs)
+    # raw: the bytes the sha256 is of (a workbook's canonical JSON), what a report attaches
+    return Assessment(dossier=dossier, raw=dossier.raw or raw, doc=doc, packs=packs)

@@ -214,3 +214,38 @@ def test_a_dossier_sent_as_curl_sends_it_is_read_as_json(web):
     r = web.post("/api/v1/check", content=FAILING.read_bytes(),
                  headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 200 and r.json()["dossier"]["sha256"] == hashlib.sha256(FAILING.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory):
+    """The failing example as a filled workbook, written by `parkcert template --from`."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+    out = tmp_path_factory.mktemp("wb") / "donghai.xlsx"
+    r = CliRunner().invoke(main, ["template", "--from", str(FAILING), "-o", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_a_workbook_checks_like_its_json_and_reports_like_the_cli(web, workbook, run, tmp_path):
+    as_json = web.post("/api/v1/check", **_upload(FAILING)).json()
+    as_xlsx = web.post("/api/v1/check", **_upload(workbook))
+    assert as_xlsx.status_code == 200, as_xlsx.text
+    doc = as_xlsx.json()
+    assert doc["dossier"]["file"] == "donghai.xlsx"
+    statuses = {o["rule_id"]: (o["status"], o["value"]) for p in doc["programs"] for o in p["outcomes"]}
+    assert statuses == {o["rule_id"]: (o["status"], o["value"]) for p in as_json["programs"] for o in p["outcomes"]}
+    pdf = web.post("/api/v1/report", **_upload(workbook))
+    out = tmp_path / "cli.pdf"
+    code, _, _ = run("report", workbook, "-o", out)
+    assert code == 0 and pdf.content == out.read_bytes()
+
+
+def test_a_blank_template_downloads_and_its_problems_name_cells(web):
+    r = web.get("/template", params={"lang": "zh", "program": "eip-integrated"})
+    assert r.status_code == 200 and r.content.startswith(b"PK")
+    assert ".zh.xlsx" in r.headers["content-disposition"]
+    bad = web.post("/api/v1/check", files={"dossier": ("blank.xlsx", r.content)})
+    assert bad.status_code == 422
+    assert any(p["cell"] for p in bad.json()["problems"]), bad.json()["problems"][:3]

@@ -64,7 +64,7 @@ _EXPECTED_FOUND = re.compile(r"expected (?P<expected>.+?),? found (?P<found>.+?)
 def problem_json(p: Problem) -> dict:
     """One problem as the API gives it: where (file, JSON Pointer or sheet and cell, line), expected, found, message."""
     m = _EXPECTED_FOUND.search(p.message)
-    return {"file": p.file, "pointer": p.pointer, "cell": getattr(p, "cell", None), "line": p.line,
+    return {"file": p.file, "pointer": p.pointer, "cell": p.cell, "line": p.line,
             "expected": m["expected"] if m else None, "found": m["found"] if m else None, "message": p.message}
 
 

@@ -88,3 +88,15 @@ def report_pdf(job: Job, lang: str, report_date: dt.date | None):
     assess.named_by_file(a.doc, job.name)
     out = render.render_pdf(a.doc, a.raw, a.dossier.data, lang, report_date)
     return "ok", out.pdf
+
+
+def template(lang: str, programs: tuple[str, ...]):
+    """The blank dossier workbook `parkcert template` writes (only the sheets these programs need; all by default)."""
+    from ..workbook import layout
+    from ..workbook import template as writer
+    try:
+        packs = [load.pack(p) for p in (programs or load.pack_ids())]
+        cat = load.catalogue()
+    except InputError as e:
+        return "bad", e.problems
+    return "ok", writer.write(layout.build(cat, packs, None), lang, None)

@@ -5,7 +5,7 @@ language or downloading the PDF posts it back; the server keeps nothing between 
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from . import jobs
@@ -16,6 +16,7 @@ from .service import Service
 from .views import attachment, form_page, pick_lang
 
 router = APIRouter(include_in_schema=False)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -48,6 +49,15 @@ async def check(request: Request, svc: Service = Depends(service)) -> Response:
     except BadInput as e:
         return HTMLResponse(form_page(lang, form, e.problems, up.name), status_code=422)
     return HTMLResponse(html)
+
+
+@router.get("/template")
+async def template(request: Request, lang: str = "en", program: list[str] = Query(default=[]),
+                   svc: Service = Depends(service)) -> Response:
+    """The blank workbook a zone office fills in and uploads (as `parkcert template -o dossier.xlsx`)."""
+    lang = "zh" if lang == "zh" else "en"
+    xlsx = await svc.check(jobs.template, lang, tuple(program))
+    return Response(xlsx, media_type=XLSX, headers=attachment("parkcert-dossier", f"{lang}.xlsx"))
 
 
 @router.post("/download/report")

@@ -107,11 +107,6 @@ def _programs() -> list[dict]:
     return out
 
 
-def template_available() -> bool:
-    import importlib.util
-    return importlib.util.find_spec("engine.workbook") is not None
-
-
 def _base(lang: str) -> dict:
     return {"lang": lang, "other_lang": "zh" if lang == "en" else "en", "w": label_set(lang)}
 
@@ -122,12 +117,11 @@ def form_page(lang: str, form: dict | None = None, problems: list[Problem] | Non
     return environment().get_template("index.html.j2").render(
         **_base(lang), programs=_programs(), form={"programs": list(form.get("programs") or ()),
                                                    "as_of": form.get("as_of") or ""},
-        problems=rows, file_name=file_name, template=template_available())
+        problems=rows, file_name=file_name)
 
 
 def _where(p: Problem) -> str:
-    cell = getattr(p, "cell", None)
-    parts = [p.file + (f":{p.line}" if p.line is not None else ""), cell or p.pointer]
+    parts = [p.file + (f":{p.line}" if p.line is not None else ""), p.cell or p.pointer]
     return " ".join(x for x in parts if x)
 
 
