@@ -7,7 +7,6 @@ and moved columns read the same.
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import warnings
@@ -49,11 +48,15 @@ def _load(raw: bytes, name: str, data_only: bool):
             return openpyxl.load_workbook(io.BytesIO(raw), data_only=data_only, keep_vba=False, keep_links=False,
                                           rich_text=False)
     except Exception as e:  # noqa: BLE001 - defusedxml, zipfile, openpyxl and lxml raise unrelated types
-        kind = e.__class__.__name__
-        if kind in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden", "NotSupportedError"):
-            msg = f"the workbook's XML declares entities or a DTD ({kind}); ParkCert does not read such files"
+        chain, cause = [], e
+        while cause is not None and len(chain) < 10:
+            chain.append(cause.__class__.__name__)
+            cause = cause.__cause__ or cause.__context__
+        forbidden = [k for k in chain if k in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden")]
+        if forbidden:
+            msg = f"the workbook's XML declares entities or a DTD ({forbidden[0]}); ParkCert does not read such files"
         else:
-            msg = f"not a readable Excel workbook (.xlsx): {kind}: {e}"
+            msg = f"not a readable Excel workbook (.xlsx): {chain[-1]}: {str(e).splitlines()[0] if str(e) else ''}"
         raise InputError([Problem(name, "", msg)]) from None
 
 
@@ -83,6 +86,7 @@ class _Reader:
             self.sheets.setdefault(spec.id, ws.title)
             self._check_size(ws)
             merged = _Merged(ws)
+            self._merged_across(ws, header_row, columns)
             reader = {"form": self._form, "table": self._table, "keyed": self._keyed, "series": self._series}[spec.kind]
             reader(ws, spec, header_row, columns, merged)
         if "zone" not in self.sheets:
@@ -145,6 +149,18 @@ class _Reader:
             r, c = max(far)
             self._bad(ws, r, c, "", f"data beyond the {limits.MAX_ROWS} rows and {limits.MAX_COLS} columns a sheet may "
                                     "use; move it up or delete it")
+
+    def _merged_across(self, ws, header_row: int, columns) -> None:
+        """A value merged across several columns read (three years, value and unit) belongs to which? Refused."""
+        read = {c for c, col in columns.items() if col.key and col.key != "field"}
+        for rng in ws.merged_cells.ranges:
+            if rng.max_row <= header_row or rng.min_col == rng.max_col:
+                continue
+            spanned = [c for c in range(rng.min_col, rng.max_col + 1) if c in read]
+            if len(spanned) > 1 and ws.cell(row=rng.min_row, column=rng.min_col).value not in (None, ""):
+                self.problems.append(Problem(self.name, "", f"cells {rng.coord} are merged across {len(spanned)} "
+                                                            "columns: one value per cell; unmerge them",
+                                             cell=cell_name(ws.title, rng.min_row, rng.min_col)))
 
     # --- one cell ---------------------------------------------------------------------------------
 
@@ -398,6 +414,3 @@ class _Merged:
     def source(self, row: int, col: int) -> tuple[int, int]:
         return self.down.get((row, col), (row, col))
 
-
-def today() -> dt.date:
-    return dt.date.today()
