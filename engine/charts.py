@@ -94,6 +94,20 @@ def _series_points(series: dict) -> list[tuple[int, float]]:
     return sorted(pts)
 
 
+def _small_multiples(n: int, row_height: float, left: float, top: float, wspace: float, hspace: float):
+    """A grid of three panels a row, `n` of them shown, the rest hidden: (figure, the n axes)."""
+    cols = 3
+    rows = math.ceil(n / cols)
+    width, height = 6.9, row_height * rows + 0.1
+    fig, axes = plt.subplots(rows, cols, figsize=(width, height), squeeze=False)
+    fig.subplots_adjust(left=left / width, right=1 - 0.1 / width, bottom=0.25 / height, top=1 - top / height,
+                        wspace=wspace, hspace=hspace)
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
 def trend_chart(series: dict, titles: dict, reference_year: int | None) -> str | None:
     """Small multiples: every dossier series with two years or more, in the dossier's own units."""
     names = [n for n in series if len(series[n]["values"]) >= 2]
@@ -101,14 +115,8 @@ def trend_chart(series: dict, titles: dict, reference_year: int | None) -> str |
         return None
     with _LOCK:
         _setup()
-        cols = 3
-        rows = math.ceil(len(names) / cols)
-        width, height = 6.9, 1.62 * rows + 0.1
-        fig, axes = plt.subplots(rows, cols, figsize=(width, height), squeeze=False)
-        fig.subplots_adjust(left=0.62 / width, right=1 - 0.1 / width, bottom=0.25 / height, top=1 - 0.42 / height,
-                            wspace=0.42, hspace=0.36 * 1.62 / 1.2 + 0.3)
-        for i, name in enumerate(names):
-            ax = axes[i // cols][i % cols]
+        fig, axes = _small_multiples(len(names), 1.62, left=0.62, top=0.42, wspace=0.42, hspace=0.36 * 1.62 / 1.2 + 0.3)
+        for ax, name in zip(axes, names, strict=True):
             pts = _series_points(series[name])
             xs, ys = [p[0] for p in pts], [p[1] for p in pts]
             ax.plot(xs, ys, color=ACCENT, linewidth=1.4, marker="o", markersize=3, zorder=3)
@@ -123,6 +131,106 @@ def trend_chart(series: dict, titles: dict, reference_year: int | None) -> str |
             ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: fmt.number(v)))
             ax.grid(axis="y", color=GRID, linewidth=0.5, zorder=0)
             ax.margins(x=0.08, y=0.18)
-        for j in range(len(names), rows * cols):
-            axes[j // cols][j % cols].set_visible(False)
         return _svg(fig)
+
+
+# --- the national picture (`batch --summary-pdf`) -------------------------------------------------
+
+def image_uri(fig, dpi: int = 170) -> str:
+    """A dense chart as a PNG data: URI: thousands of bars and cells lay out several times faster than as SVG."""
+    import base64
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def distribution_charts(items: list[dict], labels: dict) -> str:
+    """Small multiples: each indicator's values across dossiers, passing and failing stacked, threshold dashed.
+
+    items: {"id", "title", "unit", "values", "statuses", "threshold"} (threshold None: it depends on the zone).
+    The axis spans the 1st to 99th percentile and the threshold, so one outlier does not flatten the rest.
+    """
+    import numpy as np
+    with _LOCK:
+        _setup()
+        fig, axes = _small_multiples(len(items), 1.55, left=0.45, top=0.45, wspace=0.32, hspace=0.9)
+        for ax, item in zip(axes, items, strict=True):
+            values = np.asarray(item["values"], dtype=float)
+            lo, hi = np.percentile(values, [1, 99]) if len(values) > 20 else (values.min(), values.max())
+            if item["threshold"] is not None:
+                lo, hi = min(lo, item["threshold"]), max(hi, item["threshold"])
+            if hi <= lo:
+                lo, hi = lo - 0.5, hi + 0.5
+            bins = np.linspace(lo, hi, 21)
+            clipped = np.clip(values, lo, hi)
+            status = np.asarray(item["statuses"])
+            passing = np.histogram(clipped[status == "pass"], bins)[0]
+            failing = np.histogram(clipped[status == "fail"], bins)[0]
+            # one filled outline per colour, failing stacked on passing (a patch per bar is ten times slower)
+            ax.stairs(passing + failing, bins, fill=True, color=COLOUR["fail"], zorder=2)
+            ax.stairs(passing, bins, fill=True, color=COLOUR["pass"], zorder=3)
+            if item["threshold"] is not None:
+                ax.axvline(item["threshold"], color=INK, linewidth=0.9, linestyle=(0, (4, 2)), zorder=4)
+            title = f"{item['id']} {item['title']}"
+            title = title if len(title) <= 34 else title[:33] + "…"
+            ax.set_title(f"{title}\n({item['unit'] or '—'})" + ("" if item["threshold"] is not None
+                                                                  else f" · {labels['varies']}"),
+                         fontsize=6.5, color=INK, loc="left")
+            ax.tick_params(labelsize=6)
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: fmt.number(v)))
+            ax.grid(axis="y", color=GRID, linewidth=0.5, zorder=0)
+        return image_uri(fig)
+
+
+def share_heatmap(data: dict) -> str:
+    """Rules (rows) × provinces or years (columns): the share failing, as colour and as a number."""
+    import numpy as np
+    with _LOCK:
+        _setup()
+        n_rows, n_cols = len(data["rows"]), len(data["columns"])
+        grid = np.array([[np.nan if v is None else v for v in row] for row in data["shares"]], dtype=float)
+        width = 6.9
+        height = 0.19 * n_rows + 1.0
+        fig, ax = plt.subplots(figsize=(width, height))
+        fig.subplots_adjust(left=0.85 / width, right=1 - 0.1 / width, bottom=0.95 / height, top=1 - 0.1 / height)
+        cmap = matplotlib.colormaps["Reds"].with_extremes(bad="#eeeeee")
+        ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=100, aspect="auto", interpolation="nearest")
+        if n_rows * n_cols <= 600:
+            for r in range(n_rows):
+                for c in range(n_cols):
+                    v = grid[r, c]
+                    if not np.isnan(v):
+                        ax.text(c, r, f"{v:.0f}", ha="center", va="center", fontsize=5.5,
+                                color="#ffffff" if v > 60 else INK)
+        ax.set_yticks(range(n_rows), data["rows"], fontsize=6.5)
+        ax.set_xticks(range(n_cols), data["columns"], fontsize=6.5, rotation=60, ha="right")
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        return image_uri(fig)
+
+
+def nearest_chart(nearest: list[tuple[str, str, str]], labels: dict) -> str:
+    """Zones per province, each bar split by the program the zone is closest to."""
+    provinces = sorted({p for _, p, _ in nearest})
+    programs = sorted({g for _, _, g in nearest})
+    palette = ["#1f4e79", "#2e7d32", "#e65100", "#6a1b9a", "#00838f", "#9e9d24", "#5d4037", "#ad1457"]
+    with _LOCK:
+        _setup()
+        width, height = 6.9, 0.2 * len(provinces) + 0.9
+        fig, ax = plt.subplots(figsize=(width, height))
+        fig.subplots_adjust(left=1.2 / width, right=1 - 0.1 / width, bottom=0.55 / height, top=1 - 0.3 / height)
+        ys = list(range(len(provinces)))[::-1]
+        left = [0] * len(provinces)
+        for k, prog in enumerate(programs):
+            counts = [sum(1 for _, p, g in nearest if p == prov and g == prog) for prov in provinces]
+            ax.barh(ys, counts, left=left, height=0.7, color=palette[k % len(palette)], label=prog, zorder=2)
+            left = [a + b for a, b in zip(left, counts, strict=True)]
+        ax.set_yticks(ys, provinces, fontsize=6.5)
+        ax.set_xlabel(labels["zones"], fontsize=7)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.tick_params(axis="x", labelsize=6.5)
+        ax.grid(axis="x", color=GRID, linewidth=0.5, zorder=0)
+        ax.legend(fontsize=6.5, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(programs))
+        return image_uri(fig)

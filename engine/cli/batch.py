@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from .. import verdict
-from ..problems import InputError, printable
+from ..problems import InputError, Problem, printable
 from . import main
 from .common import (
     EXIT_NOT_CERTIFIABLE,
@@ -53,6 +53,16 @@ def _batch_progress(enabled: bool):
     return factory
 
 
+def _write_summary_pdf(out: Path, target: Path, lang: str) -> None:
+    from ..atomic import write_bytes
+    from ..national import render_summary_pdf
+    try:
+        write_bytes(target, render_summary_pdf(out / "outcomes.parquet", out / "verdicts.parquet", lang))
+    except OSError as e:
+        fail([Problem(str(target), "", f"cannot write the summary PDF: {e.strerror}")])
+    click.echo(f"wrote {target} (the national picture, {lang})")
+
+
 def _folder_counts(folders: dict[str, int], most: int = 12) -> str:
     """Where the dossiers came from: a line per folder (the first `most` of them)."""
     lines = [f"  {printable(where)}: {n:,}" for where, n in list(folders.items())[:most]]
@@ -92,7 +102,12 @@ def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
 @click.option("--full", is_flag=True,
               help="results.jsonl holds each dossier's full result document (titles, clauses, provenance inputs, "
                    "levers), as `check --format json` gives it; default: the compact form, about a twelfth the size.")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="PDF report language.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the PDF reports and the summary PDF.")
+@click.option("--summary-pdf", "summary_pdf", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the national picture into this PDF: verdicts per program, each indicator's distribution "
+                   "with its threshold, the share failing each rule by province and by year, the program each zone "
+                   "is closest to.")
 @click.option("--engine", type=click.Choice(["durable", "python"]), default=None,
               help="Rule engine: durable_rules (default) or the plain-Python reference evaluator.")
 @click.option("--chunk-size", type=click.IntRange(1, 10_000), default=None,
@@ -102,7 +117,8 @@ def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
                    "or 'zhejiang/*.jsonl'. Default: *.json, *.jsonl and *.xlsx, at any depth.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @rules_option
-def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, engine, chunk_size, patterns, progress):
+def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, summary_pdf, engine, chunk_size, patterns,
+                  progress):
     """Check many dossiers in parallel: INPUTS are files, folders (walked at any depth) or JSON Lines (.jsonl, - for stdin).
 
     Writes OUTDIR/results.jsonl (one result per dossier, compact unless --full), summary.csv (a row per zone and program),
@@ -142,6 +158,8 @@ def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, engine
         click.echo(f"{bad:,} input{'s' if bad != 1 else ''} could not be checked "
                    f"({rep.invalid:,} invalid, {rep.failed:,} failed, {rep.unreadable:,} unreadable): "
                    f"see {out / 'errors.jsonl'}")
+    if summary_pdf:
+        _write_summary_pdf(out, Path(summary_pdf), lang)
     click.echo(f"wrote {out / 'results.jsonl'}, {out / 'summary.csv'}, {out / 'errors.jsonl'}, "
                f"{out / 'outcomes.parquet'} (and .csv), {out / 'verdicts.parquet'} (and .csv)"
                + (f", {out / 'pdf'}/" if pdf else ""))

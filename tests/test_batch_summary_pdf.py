@@ -1,0 +1,45 @@
+"""`parkcert batch --summary-pdf`: the national picture an analyst looks at, in English and Chinese (issue 14, item 5)."""
+import logging
+
+import pypdf
+
+from .conftest import EXAMPLES
+
+
+def _text(path) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
+def test_the_summary_pdf_shows_verdicts_distributions_shares_and_nearest_programs(run, tmp_path, caplog):
+    out = tmp_path / "out"
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    for lang, words in (("en", ["National picture", "Verdicts", "TARGETS NOT MET: second tranche withheld",
+                                "Indicators across the dossiers", "by province", "by data year",
+                                "The program each zone is closest to", "IISD (2015)"]),
+                        ("zh", ["全国概况", "结论", "目标未达成：暂缓拨付第二笔补助", "各指标的分布", "按省份",
+                                "按数据年份", "各园区最接近通过的项目", "IISD（2015）"])):
+        target = tmp_path / f"national-{lang}.pdf"
+        code, stdout, _ = run("batch", EXAMPLES, "-o", out, "--program", "all", "--jobs", 1, "--lang", lang,
+                              "--summary-pdf", target)
+        assert code in (0, 1) and f"wrote {target}" in stdout
+        reader = pypdf.PdfReader(target)
+        assert len(reader.pages) >= 4
+        text = _text(target)
+        for w in words:
+            assert w in text.replace("\n", ""), (lang, w)
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint")]
+
+
+def test_the_program_nearest_to_each_zone_follows_the_readiness_order(tmp_path, run):
+    from engine import national
+    out = tmp_path / "out"
+    run("batch", EXAMPLES / "multi-program-yunxi-2016.json", EXAMPLES / "ctip-rizhao-etdz-2016.json", "-o", out,
+        "--program", "all", "--jobs", 1)
+    pic = national.picture(out / "outcomes.parquet", out / "verdicts.parquet")
+    nearest = {zone: program for zone, _, program in pic["nearest"]}
+    # check --program all names the same nearest program in its readiness matrix
+    import json
+    for f in ("multi-program-yunxi-2016.json", "ctip-rizhao-etdz-2016.json"):
+        _, doc, _ = run("check", EXAMPLES / f, "--program", "all", "--format", "json")
+        doc = json.loads(doc)
+        assert nearest[doc["dossier"]["zone"]["id"]] == doc["readiness"]["nearest"]
