@@ -228,6 +228,19 @@ class Deriver:
                                         source=ev.get("source")))
             return Fact(m.name, float(count), m.unit, "extracted", inputs=tuple(inputs),
                         formula=f"events dated {window_start} to {self.as_of}")
+        if reading == "years_before":
+            # which years, not how many: only the `years` calendar years before the dated year count
+            day = resolve(self.dossier.data, spec["dated_by"])
+            if day is None:
+                return Fact(m.name, None, m.unit, "missing", inputs=(Input(m.name, ptr, node),),
+                            reason=f"no date at {spec['dated_by']}: the years counted are the {spec['years']} "
+                                   "calendar years before it")
+            end = dt.date.fromisoformat(day).year
+            first, last = end - spec["years"], end - 1
+            counted = [y for y in node if first <= y <= last]
+            return Fact(m.name, float(len(counted)), m.unit, "extracted",
+                        inputs=(Input(m.name, ptr, node), Input(spec["dated_by"].rsplit("/", 1)[-1], spec["dated_by"], day)),
+                        formula=f"years described among {first}–{last}, the {spec['years']} calendar years before {day}")
         if reading == "non_empty":
             filled = bool(node) and (not isinstance(node, dict) or any(v not in (None, "", [], {}) for v in node.values()))
             return Fact(m.name, filled, m.unit, "extracted", inputs=(Input(m.name, ptr, _summary(node)),),

@@ -83,6 +83,23 @@ def test_low_carbon_work_plan_ambition_and_deadline(run):
     assert {x["name"] for x in p["provisional"]} == {"fyp12_carbon_intensity_annual_cut"}
 
 
+@pytest.mark.parametrize("years, status", [
+    ([2011, 2012, 2013], "pass"),          # the last three before a 2014 submission
+    ([2006, 2007, 2008], "fail"),          # three years, not the last three
+    ([2010, 2011, 2012], "fail"),
+    ([2012, 2013, 2014], "fail"),          # 2014, the year of submission, is not a year of performance yet
+    ([2010, 2011, 2012, 2013], "pass"),
+])
+def test_low_carbon_plan_describes_the_last_three_years_before_its_submission(run, example, write_dossier, years, status):
+    d = example("multi-program-yunxi-2016")
+    d["work_plans"]["low-carbon"]["sections"]["zone_description"]["performance_years"] = years
+    _, doc = check(run, write_dossier(d))
+    _, by_id = program(doc, "low-carbon")
+    o = by_id["LC-WP.1"]
+    assert o["status"] == status, o
+    assert "2011–2013" in o["provenance"]["formula"] and "2014-09-10" in o["provenance"]["formula"]
+
+
 def test_program_all_gives_the_readiness_matrix_and_crosswalk(run):
     code, out, _ = run("check", "--program", "all", EXAMPLES / "multi-program-yunxi-2016.json")
     assert "Readiness across programs" in out and "← nearest" in out and "not for this zone type" in out
