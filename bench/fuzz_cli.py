@@ -172,31 +172,6 @@ def main() -> int:
     bases += [json.loads(p.read_text(encoding="utf-8")) for p in sorted((EXAMPLES / "ctip-portfolio").glob("*.json"))][:3]
     a.out.mkdir(parents=True, exist_ok=True)
     report = {"seed": a.seed}
-    t0 = time.time()
-
-    review_text = (EXAMPLES / "failing-donghai-2016.review.yaml").read_text(encoding="utf-8")
-    tally = Tally()
-    for i in range(a.review):
-        f = a.out / "review" / f"r{i:05d}.yaml"
-        f.parent.mkdir(exist_ok=True)
-        f.write_bytes(mutate_review(rng, review_text))
-        tally.run(["check", str(EXAMPLES / "failing-donghai-2016.json"), "--review", str(f), "--format", "json"],
-                  str(f), a.timeout)
-    report["review"] = tally.summary() | {"seconds": round(time.time() - t0)}
-    print(json.dumps(report["review"]), file=sys.stderr, flush=True)
-
-    t1 = time.time()
-    tally = Tally()
-    folder = a.out / "check"
-    folder.mkdir(exist_ok=True)
-    for i in range(a.check):
-        f = folder / f"c{i:05d}.json"
-        f.write_bytes(mutate(rng, rng.choice(bases)))
-        engine = rng.choice(["durable", "python"])
-        tally.run(["check", str(f), "--format", "json", "--engine", engine], f"{f} ({engine})", a.timeout)
-        if (i + 1) % 100 == 0:
-            print(json.dumps({"check": i + 1, **tally.summary()}), file=sys.stderr, flush=True)
-    report["check"] = tally.summary() | {"seconds": round(time.time() - t1)}
 
     t2 = time.time()
     tally = Tally()
@@ -227,8 +202,11 @@ def main() -> int:
                 continue
             for line in path.read_text(encoding="utf-8").splitlines():
                 try:
-                    strict(line)
+                    rec = strict(line)
                     counted += 1
+                    if name == "errors.jsonl" and rec.get("kind") == "error":   # an internal error, as a line
+                        tally.internal += 1
+                        tally.note("internal (error line)", f"{rec['file']}: {rec['problems'][0]['message'][:200]}")
                 except ValueError:
                     tally.non_json += 1
                     tally.note("non-JSON line", str(path))
@@ -236,6 +214,33 @@ def main() -> int:
             tally.note(f"{counted} lines for {n} dossiers", str(out))
         print(json.dumps({"batch": n_batch, **tally.summary()}), file=sys.stderr, flush=True)
     report["batch"] = tally.summary() | {"dossiers": n_batch, "seconds": round(time.time() - t2)}
+    print(json.dumps({"batch done": report["batch"]}), file=sys.stderr, flush=True)
+
+    review_text = (EXAMPLES / "failing-donghai-2016.review.yaml").read_text(encoding="utf-8")
+    t0 = time.time()
+    tally = Tally()
+    for i in range(a.review):
+        f = a.out / "review" / f"r{i:05d}.yaml"
+        f.parent.mkdir(exist_ok=True)
+        f.write_bytes(mutate_review(rng, review_text))
+        tally.run(["check", str(EXAMPLES / "failing-donghai-2016.json"), "--review", str(f), "--format", "json"],
+                  str(f), a.timeout)
+    report["review"] = tally.summary() | {"seconds": round(time.time() - t0)}
+    print(json.dumps(report["review"]), file=sys.stderr, flush=True)
+
+    t1 = time.time()
+    tally = Tally()
+    folder = a.out / "check"
+    folder.mkdir(exist_ok=True)
+    for i in range(a.check):
+        f = folder / f"c{i:05d}.json"
+        f.write_bytes(mutate(rng, rng.choice(bases)))
+        engine = rng.choice(["durable", "python"])
+        tally.run(["check", str(f), "--format", "json", "--engine", engine], f"{f} ({engine})", a.timeout)
+        if (i + 1) % 100 == 0:
+            print(json.dumps({"check": i + 1, **tally.summary()}), file=sys.stderr, flush=True)
+    report["check"] = tally.summary() | {"seconds": round(time.time() - t1)}
+
     print(json.dumps(report, indent=2, ensure_ascii=False))
     bad = sum(report[k][m] for k in ("review", "check", "batch")
               for m in ("tracebacks", "hangs", "internal_errors", "other_exit_codes", "non_json_outputs"))
