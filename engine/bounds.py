@@ -4,7 +4,7 @@ A dossier or review file beyond these limits is bad input (exit 2, the file and 
 crash, a hang or a value that the engine cannot take. The limits are generous for real dossiers (the largest
 example is about 20 KB, 6 levels deep) and small enough that every later stage runs in bounded time:
 
-- a dossier file at most 8 MB, a review or rule file at most 1 MB;
+- a dossier file at most 8 MB, a review or rule file at most 1 MB, a report given to `verify` at most 64 MB;
 - documents nested at most 32 levels deep (checked by a linear pre-scan before the parser recurses);
 - every string at most 10,000 characters, a unit at most 64;
 - every string valid Unicode (no lone surrogates: they cannot be written as UTF-8);
@@ -24,6 +24,7 @@ from .problems import InputError, Problem
 
 MAX_DOSSIER_BYTES = 8 * 1024 * 1024
 MAX_YAML_BYTES = 1024 * 1024
+MAX_PDF_BYTES = 64 * 1024 * 1024      # a report given to `verify` (the largest real ones are under 1 MB)
 MAX_DEPTH = 32
 MAX_STRING = 10_000
 MAX_UNIT = 64

@@ -103,10 +103,15 @@ def read(path: Path, shown: str | None = None) -> YamlDoc:
 
 
 def parse(text: str, shown: str) -> YamlDoc:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)     # the reader refuses control characters here already (and again, later, per chunk)
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable(exc, text, shown) from None
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable(exc, text, shown) from None
     except _Refused as exc:
         raise InputError([Problem(shown, "", exc.problem, exc.problem_mark.line + 1)]) from None
     except yaml.YAMLError as exc:
@@ -119,3 +124,9 @@ def parse(text: str, shown: str) -> YamlDoc:
     finally:
         loader.dispose()
     return YamlDoc(shown, data, root)
+
+
+def _unreadable(exc: yaml.reader.ReaderError, text: str, shown: str) -> InputError:
+    line = text.count("\n", 0, exc.position) + 1
+    return InputError([Problem(shown, "", f"malformed YAML: the control character U+{exc.character:04X} is not allowed in YAML "
+                                         f"(character {exc.position + 1})", line)])

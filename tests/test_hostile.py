@@ -453,3 +453,40 @@ def test_pack_dates_read_the_same_quoted_or_not(tmp_path, quoted):
     assert str(pack.parameters["amendment_2012_date"].value) == "2012-01-01"
     import datetime as dt
     assert dt.date(2012, 1, 1) in {r.valid_until for r in pack.rules}     # the rule the parameter ends
+
+
+# --- a small fuzz over review files: every class of 10.7 / 10.8 ------------------------------------------------
+
+REVIEW_TEXT = REVIEW.read_text(encoding="utf-8")
+YAML_PAYLOADS = ["2016-13-01", "2016-02-30", "0000-01-01", "2016-01-01 25:00:00", "2017-06-30", "&c [*c]", "*nope",
+                 "[" * 200, "{" * 200, "!!python/object/apply:os.system [ls]", ".nan", ".inf", "1" * 5000, "1e400",
+                 "\\ud800", '"\\ud800"', "[/red]", "<script>", "? [a]\n  : b", "'" * 3, "- - - -", "~", "", "0o777",
+                 "&a [x, x, x]\nz: [*a, *a, *a]"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, REVIEW_TEXT.count("\n")), st.sampled_from(["value", "key", "line"]),
+                          st.one_of(st.sampled_from(YAML_PAYLOADS), st.text(max_size=12))), min_size=1, max_size=3))
+def test_fuzz_review_files_load_or_are_refused_with_a_message(edits):
+    from engine.problems import InputError
+    from engine.review import review_from_bytes
+    lines = REVIEW_TEXT.splitlines()
+    for n, where, payload in edits:
+        n = min(n, len(lines) - 1)
+        line = lines[n]
+        if where == "value" and ":" in line:
+            lines[n] = line.split(":", 1)[0] + ": " + payload
+        elif where == "key" and ":" in line:
+            lines[n] = line[: len(line) - len(line.lstrip())] + payload + ":" + line.split(":", 1)[1]
+        else:
+            lines.insert(n, payload)
+    raw = "\n".join(lines).encode("utf-8", "surrogatepass")
+    try:
+        review = review_from_bytes(raw, "review.yaml")
+    except InputError as e:
+        assert e.problems
+        for p in e.problems:
+            str(p).encode("utf-8")            # printable, whatever the file held
+            assert p.file == "review.yaml"
+        return
+    assert review.program and review.meeting_date

@@ -118,12 +118,12 @@ def verify(pdf, engine):
     Exit 0: every verdict still holds; 1: a verdict changed (or its program is gone); 2: the file has no ParkCert
     attachments, or they do not match each other.
     """
-    from .. import render
+    from .. import bounds, render
     from ..validate import dossier_from_data
     try:
-        data = Path(pdf).read_bytes()
-    except OSError as e:
-        fail([Problem(pdf, "", f"cannot read: {e.strerror}")])
+        data = bounds.read_capped(Path(pdf), pdf, bounds.MAX_PDF_BYTES)
+    except InputError as e:
+        fail(e.problems)
     files = render.attachments(data)
     missing = [n for n in (render.DOSSIER_ATTACHMENT, render.RESULT_ATTACHMENT) if n not in files]
     if missing:
