@@ -46,7 +46,12 @@ demo: $(STAMP)
 	$(BIN)/parkcert rules test examples/packs
 	$(BIN)/parkcert check --rules examples/packs examples/packs/provincial-demo-zone-2016.json || [ $$? -eq 1 ]
 	$(BIN)/parkcert report --rules examples/packs examples/packs/provincial-demo-zone-2016.json -o "$(OUT)/provincial-demo-zone-2016.en.pdf"
-	@echo "results and PDF reports written to $(OUT)/"
+	@echo "== a dossier workbook for a zone office: a blank template, and the Rizhao example filled in, imported and checked"
+	$(BIN)/parkcert template --force --lang zh -o $(OUT)/dossier-template.zh.xlsx
+	$(BIN)/parkcert template --force --from examples/ctip-rizhao-etdz-2016.json -o $(OUT)/ctip-rizhao-etdz-2016.xlsx
+	$(BIN)/parkcert import --force $(OUT)/ctip-rizhao-etdz-2016.xlsx -o $(OUT)/ctip-rizhao-etdz-2016.imported.json
+	$(BIN)/parkcert check $(OUT)/ctip-rizhao-etdz-2016.xlsx || [ $$? -eq 1 ]
+	@echo "results, PDF reports and workbooks written to $(OUT)/"
 
 serve: $(STAMP)
 	@echo "Upload a dossier from examples/ (e.g. examples/failing-donghai-2016.json); the illustrative pack in examples/packs is read too."
@@ -59,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_batch.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_packs.py
+	$(BIN)/python bench/bench_workbook.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine tests bench

@@ -85,7 +85,7 @@ _SUPERSCRIPT_RUN = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 COMMON_SPELLINGS: tuple[str, ...] = (
     "万元", "10^4 RMB", "亿元", "100 million RMB", "million RMB", "元", "RMB",
     "吨标准煤", "tce", "万吨标准煤", "10^4 tce", "kgce", "GJ",
-    "吨", "t", "万吨", "10^4 t", "kg",
+    "吨", "t", "万吨", "10^4 t", "千克", "kg",
     "立方米", "m3", "万立方米", "10^4 m3",
     "平方公里", "km2", "公顷", "ha",
     "人", "person", "万人", "%", "1", "mg/l", "起", "event",

@@ -195,3 +195,19 @@ def test_reader_entry_point_dispatches_by_content_not_name():
     with pytest.raises(InputError) as e:
         _read(b"\xff\xfe\x00garbage", "x.json")
     assert "neither a JSON dossier" in str(e.value)
+
+
+def test_import_shows_plausibility_warnings_with_their_cell(run, tmp_path):
+    """A share typed as a fraction in a % row: a warning naming Sheet!CELL; the dossier is still written."""
+    from .workbook_helpers import open_wb as _open
+    d = example("certifiable-xinhe-2016")
+    wb = _open(workbook_bytes(d))
+    ws = wb["Reported"]
+    r = row_of(ws, "public_satisfaction")
+    ws.cell(row=r, column=col_of(ws, "Value")).value = 0.915
+    ws.cell(row=r, column=col_of(ws, "Unit")).value = "%"
+    src = save(wb, tmp_path / "fraction.xlsx")
+    code, out, err = run("import", src, "-o", tmp_path / "fraction.json")
+    assert code == 0
+    cell = ws.cell(row=r, column=col_of(ws, "Value")).coordinate
+    assert f"warning {src} Reported!{cell}:" in err and "91.5" in err

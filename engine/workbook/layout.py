@@ -390,3 +390,16 @@ def _metric_help(cat: Catalogue, metric: str, packs: list[RulePack]) -> Text:
     kind = "yes or no" if m.is_bool else f"in {m.unit}"
     kind_zh = "是或否" if m.is_bool else f"单位 {m.unit}"
     return T(f"Report it here ({kind}). Rules: {ids}", f"在此填报（{kind_zh}）。规则：{ids}")
+
+
+def printed_unit(unit: str, lang: str) -> str:
+    """A catalogue unit as a blank template shows it: in Chinese, as Chinese statistics print it (万元, 吨标准煤/万元)."""
+    if lang != "zh" or not unit:
+        return unit
+    chinese = [s for s in units.COMMON_SPELLINGS if not s.isascii()]
+
+    def one(part: str) -> str:
+        part = part.strip()
+        return next((s for s in chinese if units.compatible(s, part) and units.factor(s, part) == 1.0), part)
+
+    return "/".join(one(p) for p in unit.split("/"))

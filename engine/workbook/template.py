@@ -108,6 +108,8 @@ class _Validations:
     def add(self, key, make, cell) -> None:
         if key not in self.rules:
             dv = make()
+            dv.showErrorMessage = True      # Excel checks only when told to show the error
+            dv.errorTitle = "ParkCert"
             self.ws.add_data_validation(dv)
             self.rules[key] = dv
         self.rules[key].add(cell)
@@ -219,7 +221,7 @@ def _form(ws, spec: Sheet, lay, lang, d, ranges, names) -> None:
         if row.kind == layout.MEASURE:
             value, unit = _get(d, row.path + "/value"), _get(d, row.path + "/unit")
             if unit is None and _get(d, row.path) is None:
-                unit = row.unit
+                unit = layout.printed_unit(row.unit, lang)
         else:
             value, unit = _get(d, row.path), None
         cell = ws.cell(row=r, column=3, value=_cell_value(value, row.kind, lang))
@@ -294,7 +296,7 @@ def _keyed(ws, spec: Sheet, lay, lang, d, ranges, names) -> None:
             if isinstance(value, dict) and col.key.startswith("values/"):
                 value = value.get("value")   # a year with its own source: the value (the source, as a comment)
             if col.key == "unit" and not item:
-                value = unit if unit not in ("bool", "date") else None
+                value = layout.printed_unit(unit, lang) if unit not in ("bool", "date") else None
             kind = layout.BOOL if col.key == "value" and unit == "bool" else col.kind
             cell = ws.cell(row=r, column=c, value=_cell_value(value, kind, lang))
             _style_value(cell, kind)
