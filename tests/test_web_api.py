@@ -249,3 +249,25 @@ def test_a_blank_template_downloads_and_its_problems_name_cells(web):
     bad = web.post("/api/v1/check", files={"dossier": ("blank.xlsx", r.content)})
     assert bad.status_code == 422
     assert any(p["cell"] for p in bad.json()["problems"]), bad.json()["problems"][:3]
+
+
+def test_an_unexpected_error_is_500_without_a_traceback_and_with_the_headers():
+    from fastapi.testclient import TestClient
+
+    from engine.web.app import create_app
+    app = create_app(Settings(check_processes=1))
+
+    @app.get("/api/v1/boom")
+    def boom():
+        raise RuntimeError("secret internals at /srv/parkcert")
+
+    @app.get("/boom")
+    def page_boom():
+        raise RuntimeError("secret internals at /srv/parkcert")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for path, kind in (("/api/v1/boom", "application/json"), ("/boom", "text/html")):
+            r = client.get(path)
+            assert r.status_code == 500 and r.headers["content-type"].startswith(kind)
+            assert "secret internals" not in r.text and "Traceback" not in r.text
+            assert "frame-ancestors 'none'" in r.headers["content-security-policy"]

@@ -100,10 +100,18 @@ async def api_busy(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": exc.message}, status_code=503, headers={"Retry-After": str(exc.retry_after)})
 
 
+def _guarded(response: Response) -> Response:
+    """Starlette answers unhandled errors outside the app's middleware: add the security headers here."""
+    from .middleware import HEADERS
+    for name, value in HEADERS + [(b"cache-control", b"no-store")]:
+        response.headers[name.decode()] = value.decode()
+    return response
+
+
 async def api_crash(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"detail": "internal error: the request was not completed and nothing was kept"},
-                        status_code=500)
+    return _guarded(JSONResponse({"detail": "internal error: the request was not completed and nothing was kept"},
+                                 status_code=500))
 
 
 # --- HTML (pages) --------------------------------------------------------------------
@@ -129,7 +137,7 @@ async def page_bad_input(request: Request, exc: Exception) -> Response:
 
 async def page_crash(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _page(request, 500, "")
+    return _guarded(_page(request, 500, ""))
 
 
 def install(app: FastAPI) -> None:
