@@ -295,7 +295,9 @@ def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
     return Row(o=o, id=o["rule_id"], title=o["title"][lang], value=value,
                unit=unit_text(o["unit"]), requirement=req, requirement_ref=ref, status=o["status"],
                status_label=t[f"status_{o['status']}"], gap=gap, gap_share=share, clause=o["clause"], notes=notes,
-               levers=[lever_text(lv, lang, t, titles) for lv in o["levers"]],
+               # a rule the panel overrode or waived needs no advice on closing its gap
+               levers=[lever_text(lv, lang, t, titles) for lv in o["levers"]
+                       if o["status"] not in ("overridden", "waived")],
                engine_status=engine, engine_label=t[f"status_{engine}"], panel=panel_view(o, t, lang))
 
 

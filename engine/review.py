@@ -34,6 +34,7 @@ class Review:
     recommendation: dict | None
     score: float | None
     evaluation_period: str | None = None
+    warnings: tuple[Problem, ...] = ()    # accepted, but a person should look again (printed, and in the result)
 
 
 def _date(v) -> dt.date | None:
@@ -64,7 +65,7 @@ def review_from_bytes(raw: bytes, shown: str) -> Review:
     found = hostile + [(p, m) for p, m in schema.problems("review.schema.json", data)
                        if not any(pointer(p).startswith(pointer(h)) for h, _ in hostile)]
     if found:
-        raise InputError([Problem(shown, pointer(p), m, doc.line(p)) for p, m in found])
+        raise InputError([Problem(shown, pointer(p), _explain(data, p, m), doc.line(p)) for p, m in found])
     members = {m["name"] for m in data["panel"]["members"]}
     problems = []
     for rule_id, d in data["decisions"].items():
@@ -84,13 +85,26 @@ def review_from_bytes(raw: bytes, shown: str) -> Review:
                                 approver=d.get("approver"), date=_date(d.get("date")), expires=_date(d.get("expires")),
                                 risk=d.get("risk"), comments=d.get("comments"))
         for rule_id, d in data["decisions"].items()}
+    meeting = dt.date.fromisoformat(data["panel"]["meeting_date"])
+    # a decision dated after the meeting that made it: a typo, or a decision the panel never saw
+    late = [Problem(shown, pointer(["decisions", rule_id, "date"]),
+                    f"decision dated {d['date']}, after the panel meeting on {meeting}",
+                    doc.line(["decisions", rule_id, "date"]))
+            for rule_id, d in data["decisions"].items() if d.get("date") and _date(d["date"]) > meeting]
     return Review(file=shown, sha256=hashlib.sha256(raw).hexdigest(), raw=raw, program=data["program"],
                   dossier_sha256=data["dossier_sha256"], panel=data["panel"],
-                  meeting_date=dt.date.fromisoformat(data["panel"]["meeting_date"]), decisions=decisions,
+                  meeting_date=meeting, decisions=decisions, warnings=tuple(late),
                   engine_snapshot={k: d["engine"] for k, d in data["decisions"].items() if "engine" in d},
                   recommendation=data.get("recommendation"),
                   score=(data.get("evaluation") or {}).get("score"),
                   evaluation_period=(data.get("evaluation") or {}).get("period"))
+
+
+def _explain(data, parts, message: str) -> str:
+    """The schema's message, or what a panel needs to hear where the skeleton left a field for it."""
+    if list(parts) == ["panel", "meeting_date"] and (data.get("panel") or {}).get("meeting_date") is None:
+        return "the date of the panel meeting is required (YYYY-MM-DD): `review init` leaves it for the panel to fill in"
+    return message
 
 
 def check_against(review: Review, pack: RulePack, dossier_sha256: str, outcomes: tuple[Outcome, ...]) -> None:
@@ -150,11 +164,13 @@ def meta(review: Review, pack: RulePack) -> dict:
                            for b in pack.grading.bands],
                  "period": review.evaluation_period}
     return {"file": review.file, "sha256": review.sha256, "panel": review.panel,
-            "meeting_date": review.meeting_date.isoformat(), "recommendation": review.recommendation, "grade": grade}
+            "meeting_date": review.meeting_date.isoformat(), "recommendation": review.recommendation, "grade": grade,
+            "warnings": [{"pointer": w.pointer, "line": w.line, "message": w.message} for w in review.warnings]}
 
 
 def skeleton(doc: dict, program: dict, dossier_file: str) -> str:
     """A review file listing every outcome as `confirm`, with the engine's value and threshold in comments."""
+    from .fmt import number, requirement, unit
     lines = [
         "# ParkCert expert panel review (schemas/review.schema.json).",
         f"# Dossier {dossier_file}, program {program['program']} ({program['title']['en']}), as of {program['as_of']}.",
@@ -167,15 +183,17 @@ def skeleton(doc: dict, program: dict, dossier_file: str) -> str:
         f"dossier: {json.dumps(dossier_file, ensure_ascii=False)}",
         f"dossier_sha256: {doc['dossier']['sha256']}",
         "panel:",
-        f'  meeting_date: "{program["as_of"]}"   # set the date of the panel meeting',
+        "  meeting_date:   # the date of the panel meeting, YYYY-MM-DD: required, and no decision may postdate it",
         "  members:",
         '    - {name: "Chair", role: chair}',
         "decisions:",
     ]
     for o in program["outcomes"]:
         value = o["value"]
-        req = f"{o['comparison']['symbol']} {o['comparison']['threshold']}" if o["comparison"]["threshold"] is not None else "—"
-        lines.append(f"  {o['rule_id']}:   # {o['title']['en']}: engine {o['status']}, value {value} {o['unit']}, required {req}")
+        # the value and requirement as the report prints them (yes/no, no float noise), not as Python writes them
+        shown = "—" if value is None else f"{number(value)} {unit(o['unit'])}".strip()
+        req = requirement(o["comparison"]) if o["comparison"]["threshold"] is not None else "—"
+        lines.append(f"  {o['rule_id']}:   # {o['title']['en']}: engine {o['status']}, value {shown}, required {req}")
         lines.append("    decision: confirm")
         lines.append(f"    engine: {{status: {o['status']}, value: {json.dumps(value, ensure_ascii=False)}}}")
     lines += ["recommendation:", "  decision: defer   # approve | approve_with_conditions | reject | defer", ""]

@@ -170,6 +170,8 @@ def print_program(p: dict, console: Console) -> None:
     if p.get("review"):
         rv = p["review"]
         console.print(Text(f"  reviewed by the panel on {rv['meeting_date']} ({rv['file']})", style="magenta"))
+        for w in rv.get("warnings") or ():
+            console.print(Text(f"  review warning {w['pointer']}: {w['message']}", style="yellow"))
         if rv.get("recommendation"):
             console.print(Text(f"  panel recommendation: {rv['recommendation']['decision']}"
                                + (f" — {rv['recommendation']['text']}" if rv["recommendation"].get("text") else ""),

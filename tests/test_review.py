@@ -118,7 +118,10 @@ def test_review_init_lists_every_outcome_as_confirm(run, tmp_path):
     assert "EIP-I-2.2:   # Energy consumption per IAV: engine fail, value 0.58 tce/10^4 RMB, required ≤ 0.5" in text
     data = yaml.safe_load(text)
     assert len(data["decisions"]) == 31 and {d["decision"] for d in data["decisions"].values()} == {"confirm"}
-    # the skeleton is a valid review that changes nothing
+    # the meeting date is the panel's to fill in; then the skeleton is a valid review that changes nothing
+    code, _, err = reviewed(run, out)
+    assert code == 2 and "the date of the panel meeting is required" in err
+    out.write_text(text.replace("  meeting_date:", '  meeting_date: "2016-09-20"', 1), encoding="utf-8")
     code, doc, _ = reviewed(run, out)
     assert doc["programs"][0]["counts"]["fail"] == 3 and doc["programs"][0]["review"] is not None
     # and a panel's file is never overwritten by accident
@@ -140,3 +143,35 @@ def test_reviewed_report_carries_the_review_and_verify_reapplies_it(run, tmp_pat
     code, stdout, _ = run("verify", out)
     assert code == 0 and "verdict holds" in stdout and "review of 2016-09-20" in stdout
     assert "EIP-I-2.8" not in stdout      # re-run with the review: no rule changed its status
+
+
+def test_review_init_shows_values_as_the_report_does_and_leaves_the_meeting_date_empty(run, tmp_path):
+    out = tmp_path / "review.yaml"
+    run("review", "init", DOSSIER, "-o", out)
+    text = out.read_text(encoding="utf-8")
+    comments = [line.split("#", 1)[1] for line in text.splitlines() if line.startswith("  EIP-")]
+    assert not [c for c in comments if "True" in c or "False" in c or "value None" in c]
+    assert any("value yes, required = yes" in c for c in comments)
+    elasticity = next(c for c in comments if "elasticity on energy" in c)
+    assert "value 0.5497, required < 0.6" in elasticity          # 4 significant digits, no unit "1"
+    assert "required > 8 (gdp_growth_provincial)" in text
+    assert yaml.safe_load(text)["panel"]["meeting_date"] is None
+
+
+def test_a_decision_dated_after_the_meeting_is_named(run, tmp_path):
+    def late(data):
+        data["decisions"]["EIP-I-2.8"]["date"] = "2016-10-20"
+    path = write_review(tmp_path, late)
+    code, doc, err = reviewed(run, path)
+    assert code == 1
+    line = next(i for i, x in enumerate(path.read_text().splitlines(), 1) if "2016-10-20" in x)
+    assert f"{path}:{line} /decisions/EIP-I-2.8/date: decision dated 2016-10-20, after the panel meeting on 2016-09-20" in err
+    assert doc["programs"][0]["review"]["warnings"][0]["pointer"] == "/decisions/EIP-I-2.8/date"
+    code, out, _ = run("check", DOSSIER, "--review", path)
+    assert "review warning /decisions/EIP-I-2.8/date" in out
+
+
+def test_no_advice_to_close_a_gap_the_panel_overrode_or_waived(run):
+    code, out, _ = run("check", DOSSIER, "--review", REVIEW)
+    assert "EIP-I-2.2 to close the gap" in out          # still failing: advice stays
+    assert "EIP-I-2.8 to close the gap" not in out and "EIP-I-4.4 to close the gap" not in out

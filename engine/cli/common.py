@@ -218,6 +218,9 @@ def load_reviews(files, dossiers) -> list:
             problems += e.problems
     if problems:
         fail(problems)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for w in (w for r in reviews for w in r.warnings):
+        err.print(f"[yellow]warning[/yellow] {escape(str(w))}", markup=True)
     return reviews
 
 
