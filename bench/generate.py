@@ -264,14 +264,96 @@ def dossier(seed: int, i: int, years: int = 10) -> dict:
         "series": data_series,
         "reported": reported,
     }
+    _circular_and_low_carbon(zone, rng, d, ref, first, energy, cod, so2, iav, profile)
     if profile == "missing":
         _drop_some(rng, d, ref, first)
     return d
 
 
+def _change(new: float, old: float) -> float:
+    return (new / old - 1) * 100
+
+
+def _circular_and_low_carbon(zone, rng: random.Random, d: dict, ref: int, first: int, energy: dict, cod: dict,
+                             so2: dict, iav: dict, profile: str) -> None:
+    """Some zones are also in the CTIP programme (work plan over the three years to the data year, targets it
+    meets or misses) and, from 2014, in the first low-carbon pilot batch: every program gets outcomes, not
+    only `missing` or `not applicable`."""
+    zrng = random.Random(f"programs-{zone.index}")
+    in_ctip, in_low_carbon = zrng.random() < 0.45, zrng.random() < 0.35 and ref >= 2014
+    if not (in_ctip or in_low_carbon):
+        return
+    base = ref - 3                      # first ≤ ref - 3: every growing series has the base year
+    years = range(first, ref + 1)
+    ratio = rng.uniform(2.2, 3.2)      # production value / IAV
+    production = {y: iav[y] * ratio * rng.uniform(0.99, 1.01) for y in years}
+    gdp = {y: iav[y] * rng.uniform(1.2, 1.5) for y in years}
+    co2 = {y: energy[y] * rng.uniform(2.4, 2.8) for y in years}
+    unit = lambda values, u: {"unit": u, "values": {str(y): _round(v) for y, v in sorted(values.items())}}  # noqa: E731
+    d["series"].update({"production_value": unit(production, "亿元"), "gdp": unit(gdp, "亿元"),
+                        "co2_emissions": unit(co2, "t")})
+    renewable = round(rng.uniform(2, 12), 1)
+    d["reported"].update({"renewable_energy_share": {"value": renewable, "unit": "%", "year": ref},
+                          "cleaner_production_enterprise_share": {"value": round(rng.uniform(30, 90)), "unit": "%",
+                                                                  "year": ref},
+                          "green_building_share": {"value": round(rng.uniform(5, 40)), "unit": "%", "year": ref}})
+    meets = profile == "passing" or (profile != "failing" and rng.random() < 0.6)
+
+    def target(metric: str, direction: str, change: float, base_value: dict | None = None) -> dict:
+        """A target the zone meets (or, for a failing zone, misses by one to five points)."""
+        miss = 0 if meets or rng.random() < 0.5 else rng.uniform(1, 5)
+        margin = rng.uniform(0.5, 3) if not miss else -miss
+        planned = change + margin if direction == "lower" else change - margin     # met: the actual change is better
+        return {"metric": metric, "direction": direction, "base": {"year": base, **(base_value or {})},
+                "target": {"year": ref, "change_pct": round(planned, 1)}}
+
+    plans = d.setdefault("work_plans", {})
+    programs = d["zone"]["programs"]
+    if in_ctip:
+        per_value = {y: energy[y] / (production[y] * 1e4) for y in years}
+        per_gdp = {y: co2[y] / (gdp[y] * 1e4) for y in years}
+        investment = round(rng.uniform(300, 3000))
+        approved = f"{base}-{rng.randint(9, 12):02d}-15"
+        plans["ctip"] = {
+            "title": f"{zone.name_en} circular transformation work plan ({base}–{ref})",
+            "submitted": f"{base}-06-20", "approved": approved, "period": {"from": base, "to": ref},
+            "measures": ["By-product exchange network", "Waste-heat recovery", "Industrial water recycling"],
+            "projects": [{"name": "Waste-heat steam network", "investment": {"value": investment, "unit": "million RMB"},
+                          "subsidised": True}],
+            "targets": [target("energy_per_production_value", "lower", _change(per_value[ref], per_value[base])),
+                        target("so2_emissions_t", "lower", _change(so2[ref], so2[base])),
+                        target("cod_emissions_t", "lower", _change(cod[ref], cod[base])),
+                        target("co2_per_gdp", "lower", _change(per_gdp[ref], per_gdp[base]))],
+            "subsidy": {"approved": {"value": round(investment * rng.uniform(0.05, 0.15)), "unit": "million RMB"},
+                        "approval_date": approved, "investment": {"value": investment, "unit": "million RMB"}},
+        }
+        programs.append("ctip")
+    if in_low_carbon:
+        late = profile == "failing" and rng.random() < 0.3
+        cut = rng.uniform(12, 25) if meets or rng.random() < 0.5 else rng.uniform(5, 10)   # 3 years; > 3.66 %/yr
+        plans["low-carbon"] = {
+            "title": f"{zone.name_en} low-carbon industrial park pilot work plan (2014–2016)",
+            "submitted": "2014-09-25" if late else "2014-09-10", "batch": 1, "period": {"from": 2014, "to": 2016},
+            "sections": {"zone_description": {"summary": "Performance 2011–2013", "performance_years": [2011, 2012, 2013]},
+                         "cost_benefit_analysis": {"summary": "Net present benefit 2014–2020",
+                                                   "net_benefit": {"value": round(rng.uniform(100, 1500)),
+                                                                   "unit": "million RMB"}},
+                         "safeguard_measures": ["Low-carbon leading group", "Special low-carbon fund"]},
+            "projects": [{"name": "Rooftop photovoltaics", "investment": {"value": round(rng.uniform(30, 300)),
+                                                                           "unit": "million RMB"}}],
+            "targets": [{"metric": "carbon_per_iav", "direction": "lower", "base": {"year": 2013},
+                         "target": {"year": 2016, "change_pct": -round(cut, 1)}},
+                        {"metric": "green_building_share", "direction": "higher",
+                         "base": {"year": 2013, "value": 5, "unit": "%"}, "target": {"year": 2016, "value": 30, "unit": "%"}}],
+        }
+        programs.append("low-carbon")
+
+
 def _drop_some(rng: random.Random, d: dict, ref: int, first: int) -> None:
     """Leave out one to four pieces of data, as incomplete submissions do."""
-    choices = ["series", "base_year", "reported", "gdp", "incidents", "employees"]
+    choices = ["series", "reported", "gdp", "incidents", "employees"]
+    if "ctip" not in d.get("work_plans", {}):     # a CTIP target needs its base year: leave it for the others
+        choices.append("base_year")
     for what in rng.sample(choices, rng.randint(1, 4)):
         if what == "series":
             del d["series"][rng.choice(["water_reused", "industrial_wastewater", "domestic_rubbish_generated",
