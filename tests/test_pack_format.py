@@ -210,7 +210,7 @@ def test_batch_workers_see_the_extra_folder(run, tmp_path, zone, write_dossier):
         z["zone"]["attributes"]["water_region"] = region
         (folder / f"z{i}.json").write_text(json.dumps(z), encoding="utf-8")
     out = tmp_path / "out"
-    code, _, err = run("batch", folder, "-o", out, "--jobs", "2", "--chunk-size", "1", "--rules", PACKS)
+    code, _, err = run("batch", folder, "-o", out, "--jobs", "2", "--chunk-size", "1", "--full", "--rules", PACKS)
     assert code == 1, err
     lines = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 4

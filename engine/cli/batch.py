@@ -73,7 +73,7 @@ def _folder_counts(folders: dict[str, int], most: int = 12) -> str:
 
 
 def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
-    """One line per program, each verdict in the pack's words: '  ctip: 3 TARGETS MET: second tranche due · …'."""
+    """One line per program, each verdict in the pack's words: '  <program>: 3 TARGETS MET: second tranche due · …'."""
     from .. import load
     lines = []
     for program in sorted({p for p, _ in counts}):
