@@ -1,6 +1,6 @@
 """Verdict words: a pack's own labels wherever a verdict is shown, the generic words only where it has none.
 
-CTIP does not certify (its verdict decides a subsidy tranche), the low-carbon pilot accepts a work plan: a
+CTIP does not certify (its verdict decides a subsidy tranche), the low carbon pilot accepts a work plan: a
 "certifiable" shown for them misleads. Every output — text table, readiness matrix, PDF, batch
 tables, summary.csv — asks this module for the words of a verdict code.
 """
