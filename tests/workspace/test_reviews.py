@@ -181,3 +181,41 @@ def test_import_of_a_review_with_unquoted_dates(db, panel):
         r = reviews.import_yaml(s, _user(s, "zhao"), s.get(Review, panel).version, raw, "panel.yaml")
         assert r.document["decisions"]["EIP-I-4.4"]["expires"] == "2017-06-30"
         assert r.document["panel"]["meeting_date"] == "2016-09-20"
+
+
+def test_a_review_carried_to_a_new_version_marks_the_decisions_whose_inputs_changed(db, panel):
+    from .web_world import second_version
+    with db.session() as s, s.begin():
+        r1 = s.get(Review, panel)
+        reviews.edit_review(s, _user(s, "chen"), r1, waive_44(r1.lock), outcomes(r1.version.content))
+        content = second_version()
+        v2 = versions.add_version(s, _user(s, "donghai"), versions.Upload("v2.json", "json", content, content,
+                                                                          *versions.zone_of(content)), r1.version.dossier_id)
+        r2 = reviews.open_review(s, _user(s, "zhao"), v2, "eip-integrated", outcomes(content), carry_from=r1)
+        assert r2.document["dossier_sha256"] == v2.sha256
+        assert r2.document["decisions"]["EIP-I-4.4"]["decision"] == "waive"          # carried, visibly
+        changed = reviews.changed_inputs(r2, outcomes(content))
+        assert "EIP-I-2.2" in changed and "EIP-I-4.4" not in changed
+        # re-saving the decision on the new figures clears the mark
+        reviews.edit_review(s, _user(s, "zhao"), r2, reviews.ReviewEdit(lock=r2.lock, decisions={
+            "EIP-I-2.2": reviews.DecisionEdit("confirm")}), outcomes(content))
+        assert "EIP-I-2.2" not in reviews.changed_inputs(r2, outcomes(content))
+        r2_id = r2.id
+    with db.session() as s:
+        actions = [(e.action, e.after) for e in audit.entries(s, dossier_id=1)]
+        assert any(a == "review.open" and '"carried_from_version":1' in after for a, after in actions)
+        assert s.get(Review, r2_id).version.number == 2
+
+
+def test_the_periodic_evaluation_score_gets_its_provisional_grade(db, panel, run, tmp_path):
+    with db.session() as s, s.begin():
+        r = s.get(Review, panel)
+        reviews.edit_review(s, _user(s, "chen"), r, reviews.ReviewEdit(lock=r.lock, score=74.0, period="2013-2015"),
+                            outcomes(r.version.content))
+    with db.session() as s:
+        r = s.get(Review, panel)
+        (tmp_path / "r.yaml").write_bytes(reviews.export_yaml(r))
+        (tmp_path / "d.json").write_bytes(r.version.content)
+    code, out, _ = run("check", tmp_path / "d.json", "--review", tmp_path / "r.yaml", "--format", "json")
+    grade = json.loads(out)["programs"][0]["review"]["grade"]
+    assert grade["score"] == 74 and grade["grade"] == "qualified" and grade["provisional"]

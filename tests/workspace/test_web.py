@@ -246,3 +246,21 @@ def test_hostile_text_in_a_review_is_shown_as_text(world):
     assert r.status_code == 200, r.text[:500]
     assert "<script>alert" not in r.text and "&lt;script&gt;" in r.text and "&lt;b&gt;bold" in r.text
     assert "onerror=alert" not in r.text.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+
+
+def test_a_workbook_upload_is_a_version_whose_dossier_is_what_parkcert_import_writes(world, run, tmp_path):
+    _, db, ids, _ = world
+    xlsx, imported = tmp_path / "donghai.xlsx", tmp_path / "donghai.json"
+    assert run("template", "--from", FAILING, "-o", xlsx)[0] == 0
+    assert run("import", xlsx, "-o", imported)[0] == 0
+    zone = client_for(world, "zone-a")
+    token = csrf_of(zone.get(f"/workspace/dossiers/{ids['dossier_a']}").text)
+    r = zone.post(f"/workspace/dossiers/{ids['dossier_a']}/versions", data={"csrf": token},
+                  files={"dossier": ("donghai.xlsx", xlsx.read_bytes())}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:800]
+    version = int(r.headers["location"].split("/")[3].split("?")[0])
+    with db.session() as s:
+        v = s.get(Version, version)
+        assert (v.upload_kind, v.upload) == ("xlsx", xlsx.read_bytes())         # the upload kept as sent
+        assert v.content == imported.read_bytes()                              # the dossier the engine reads
+    assert zone.get(f"/workspace/versions/{version}/dossier.json").content == imported.read_bytes()

@@ -19,7 +19,9 @@ router = APIRouter(include_in_schema=False)
 
 
 def problem_rows(problems: list[Problem]) -> list[dict]:
-    return [dict(problem_json(p), where=" ".join(x for x in (p.file + (f":{p.line}" if p.line else ""), p.pointer) if x))
+    """Each problem with where it is: file (and line), then the workbook cell or the JSON Pointer."""
+    return [dict(problem_json(p), where=" ".join(x for x in (p.file + (f":{p.line}" if p.line else ""),
+                                                             getattr(p, "cell", None) or p.pointer) if x))
             for p in problems]
 
 
@@ -41,19 +43,9 @@ def read_upload(form: dict) -> versions.Upload:
         raise InputError([Problem("dossier", "", "expected a dossier file (JSON or XLSX), found none")])
     filename, raw = field
     name = shown_name(filename, raw)
-    kind = "json"
-    if raw.startswith(ZIP_MAGIC):
-        kind = "xlsx"
-        try:
-            from ...validate import dossier_from_bytes  # the workbook reader, when installed
-        except ImportError:
-            raise InputError([Problem(name, "", "workbooks (XLSX) cannot be read by this installation: upload the "
-                                      "dossier as JSON")]) from None
-        d = dossier_from_bytes(raw, name)
-        content = d.raw if getattr(d, "raw", None) else d.json_bytes()
-    else:
-        d = assess.read_dossier(raw, name)
-        content = raw
+    d = assess.read_dossier(raw, name)          # JSON or a workbook (XLSX), told apart by content
+    kind = "xlsx" if raw.startswith(ZIP_MAGIC) else "json"
+    content = d.raw                             # for a workbook, the canonical JSON `parkcert import` writes
     zone_id, zone_name, as_of = versions.zone_of(content)
     return versions.Upload(name, kind, raw, content, zone_id, zone_name, as_of)
 
