@@ -46,7 +46,7 @@ def _fact(f: Fact | None) -> dict | None:
     }
 
 
-def _outcome(o: Outcome, result: ProgramResult) -> dict:
+def _outcome(o: Outcome, result: ProgramResult, provenance: bool = True) -> dict:
     rule = result.pack.rule(o.rule_id)
     comparison = {"op": o.op, "symbol": OP_SYMBOL.get(o.op, o.op), "threshold": _json(o.threshold),
                   "kind": rule.ref_kind or "fixed"}
@@ -67,15 +67,15 @@ def _outcome(o: Outcome, result: ProgramResult) -> dict:
         "gap_pct": o.gap_pct,
         "reason": o.reason,
         "warnings": list(o.warnings),
-        "levers": [dataclasses.asdict(lv) for lv in o.levers],
+        "levers": [dataclasses.asdict(lv) for lv in o.levers] if provenance else [],
         "clause": rule.clause,
         "source": rule.source,
         "rationale": rule.rationale,
         "in_force": {"from": rule.valid_from.isoformat() if rule.valid_from else None,
                      "until": rule.valid_until.isoformat() if rule.valid_until else None},
-        "provenance": _fact(o.fact),
-        "reference": _fact(o.ref_fact),
-        "target": _target(o.target, o),
+        "provenance": _fact(o.fact) if provenance else None,
+        "reference": _fact(o.ref_fact) if provenance else None,
+        "target": _target(o.target, o) if provenance else None,
         "progress_pct": o.progress_pct,
         "applies_if": {"metric": rule.applies_if[0], "eq": rule.applies_if[1]} if rule.applies_if else None,
         "engine_status": o.engine_status or o.status,
@@ -112,7 +112,7 @@ def _review(o: Outcome) -> dict | None:
             "expired": d.expired, "risk": d.risk, "comments": d.comments}
 
 
-def program_document(r: ProgramResult) -> dict:
+def program_document(r: ProgramResult, provenance: bool = True) -> dict:
     p = r.pack
     return {
         "program": p.id,
@@ -134,12 +134,15 @@ def program_document(r: ProgramResult) -> dict:
                         "decides": p.decision.decides(c.id)} for c in p.categories],
         "provisional": [{"name": x.name, "value": x.value, "unit": x.unit, "note": x.note, "note_zh": x.note_zh}
                         for x in r.provisional],
-        "outcomes": [_outcome(o, r) for o in r.outcomes],
+        "outcomes": [_outcome(o, r, provenance) for o in r.outcomes],
         "review": r.review,
     }
 
 
-def document(results: list[ProgramResult], evaluator: str, readiness: dict | None = None) -> dict:
+def document(results: list[ProgramResult], evaluator: str, readiness: dict | None = None,
+             provenance: bool = True) -> dict:
+    """The result document; provenance=False leaves out each outcome's provenance, reference, target and levers
+    (what batch needs for the compact form and the tables, in a fifth less time); it is then not a full result."""
     d = results[0].dossier
     z = d.data["zone"]
     doc = {
@@ -152,7 +155,7 @@ def document(results: list[ProgramResult], evaluator: str, readiness: dict | Non
             "as_of": d.as_of.isoformat(),
             "reference_year": results[0].reference_year,
         },
-        "programs": [program_document(r) for r in results],
+        "programs": [program_document(r, provenance) for r in results],
         # values probably typed wrong: shown beside the outcomes, never changing one
         "plausibility": [w.as_json() for w in plausibility.warnings(d.data, load.catalogue())],
     }

@@ -126,7 +126,8 @@ def _check(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | None]
         packs = w.packs if not wanted or "all" in wanted else {p: w.packs[p] for p in wanted}
         chosen, _ = programs_for(d, wanted, packs)
         results = check_programs(d, chosen, w.catalogue, as_of=w.options.as_of, engine=w.engine)
-        doc = document(results, w.engine.name)
+        # the compact form and the tables need no provenance; --full and the PDF report do
+        doc = document(results, w.engine.name, provenance=w.options.full or w.renderer is not None)
         if w.options.full:
             # ASCII-escaped: 40 % faster to write than `check --format json`, the same document
             line = json.dumps(doc, separators=(",", ":"), check_circular=False, allow_nan=False)
