@@ -57,3 +57,16 @@ def did_you_mean(word: str, choices: Iterable[str], otherwise: str = "") -> str:
     """' (did you mean 'a', 'b'?)' for the nearest accepted names, or `otherwise` when none is near."""
     near = nearest(word, choices)
     return f" (did you mean {', '.join(map(repr, near))}?)" if near else otherwise
+
+
+def cell_at(cells: dict[str, str] | None, ptr: str) -> str | None:
+    """The workbook cell of a JSON Pointer, or of its nearest ancestor that has one (a dossier read from XLSX)."""
+    if not cells:
+        return None
+    p = ptr
+    while True:
+        if p in cells:
+            return cells[p]
+        if not p:
+            return None
+        p = p.rsplit("/", 1)[0]

@@ -546,7 +546,8 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date, trail=Non
         "reference_year": d["reference_year"],
         "report_date": report_date.isoformat(),
         "programs": programs,
-        "plausibility": [{"pointer": w["pointer"], "message": w["message"][lang]} for w in doc.get("plausibility") or ()],
+        "plausibility": [{"pointer": w.get("cell") or w["pointer"], "message": w["message"][lang]}
+                         for w in doc.get("plausibility") or ()],
         "any_provisional": any(p["provisional"] for p in programs),
         "readiness": readiness_view(doc, lang, t),
         "mark": MARK,

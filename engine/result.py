@@ -7,6 +7,7 @@ import json
 
 from . import __version__, load, plausibility
 from .model import OP_SYMBOL, Fact, Outcome, ProgramResult, Target
+from .problems import cell_at
 
 RESULT_SCHEMA_VERSION = "1.0"
 
@@ -157,11 +158,19 @@ def document(results: list[ProgramResult], evaluator: str, readiness: dict | Non
         },
         "programs": [program_document(r, provenance) for r in results],
         # values probably typed wrong: shown beside the outcomes, never changing one
-        "plausibility": [w.as_json() for w in plausibility.warnings(d.data, load.catalogue())],
+        "plausibility": [_with_cell(w.as_json(), d.cells) for w in plausibility.warnings(d.data, load.catalogue())],
     }
     if readiness is not None:
         doc["readiness"] = _json_tree(readiness)
     return doc
+
+
+def _with_cell(warning: dict, cells: dict | None) -> dict:
+    """A dossier read from a workbook: the warning also names the cell the value came from."""
+    cell = cell_at(cells, warning["pointer"])
+    if cell:
+        warning["cell"] = cell
+    return warning
 
 
 def _json_tree(v):

@@ -34,7 +34,7 @@ def print_plausibility(doc: dict, console: Console) -> None:
     console.print(Text(f"Plausibility: {len(warnings)} value{'s' if len(warnings) != 1 else ''} to look at again "
                        "(warnings only: no outcome changes)", style="bold yellow"))
     for w in warnings:
-        console.print(Text(f"  {w['pointer']}: {w['message']['en']}", style="yellow"))
+        console.print(Text(f"  {w.get('cell') or w['pointer']}: {w['message']['en']}", style="yellow"))
 
 
 def verdict_label(p: dict, lang: str = "en") -> str:

@@ -50,21 +50,24 @@ def canonical_json(data: dict) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def dossier_from_bytes(raw: bytes, name: str, cat: Catalogue, known_programs: list[str], today: dt.date | None = None,
-                       packs: list | None = None) -> Dossier:
+def dossier_from_bytes(raw: bytes, name: str, cat: Catalogue | None = None, known_programs: list[str] | None = None,
+                       today: dt.date | None = None, packs: list | None = None) -> Dossier:
     """The one reader of a dossier, JSON or XLSX (told apart by content, not by name).
 
     A workbook's problems name their cell (Problem.cell); its dossier's sha256 is that of canonical_json, the
-    bytes `parkcert import` writes. `packs`: the packs whose workbook sheets to recognise (default: every pack).
+    bytes `parkcert import` writes. Defaults: the loaded catalogue, every pack id, and for a workbook's sheets
+    every pack.
     """
+    from . import load
     from .workbook import limits
+    cat = cat or load.catalogue()
+    known_programs = known_programs if known_programs is not None else load.pack_ids()
     if not limits.looks_like_workbook(raw):
         data = parse_json(raw, name)
         try:
             return dossier_from_data(data, raw, cat, known_programs, today, name)
         except InputError as e:
             raise InputError(with_lines(e.problems, raw)) from None
-    from . import load
     from .workbook import reader
     if packs is None:
         packs = [load.pack(p) for p in known_programs]

@@ -211,3 +211,33 @@ def test_import_shows_plausibility_warnings_with_their_cell(run, tmp_path):
     assert code == 0
     cell = ws.cell(row=r, column=col_of(ws, "Value")).coordinate
     assert f"warning {src} Reported!{cell}:" in err and "91.5" in err
+
+
+def test_check_text_json_and_pdf_name_the_cell_of_a_plausibility_warning(run, tmp_path):
+    from engine import render
+
+    from .workbook_helpers import open_wb as _open
+    wb = _open(workbook_bytes(example("certifiable-xinhe-2016")))
+    ws = wb["Reported"]
+    r = row_of(ws, "public_satisfaction")
+    ws.cell(row=r, column=col_of(ws, "Value")).value = 0.915
+    cell = ws.cell(row=r, column=col_of(ws, "Value")).coordinate
+    src = save(wb, tmp_path / "fraction.xlsx")
+    code, out, err = run("check", src)
+    assert f"Reported!{cell}:" in out
+    code, out, err = run("check", "--format", "json", src)
+    from engine import schema
+    assert schema.problems("result.schema.json", json.loads(out)) == []
+    warning = json.loads(out)["plausibility"][0]
+    assert warning["cell"] == f"Reported!{cell}" and warning["pointer"].startswith("/reported/public_satisfaction")
+    pdf = tmp_path / "fraction.pdf"
+    assert run("report", src, "-o", pdf)[0] == 0
+    from pypdf import PdfReader
+    assert f"Reported!{cell}" in "".join(page.extract_text() for page in PdfReader(pdf).pages[:2])
+    assert render.attachments(pdf.read_bytes())
+
+
+def test_the_reader_entry_point_has_defaults_for_callers_that_only_have_bytes():
+    from .workbook_helpers import workbook_bytes as wbytes
+    d = dossier_from_bytes(wbytes(example("ctip-rizhao-etdz-2016")), "upload.xlsx")
+    assert d.zone_id == "CN-SD-RZETDZ" and d.cells["/zone/id"] == "Zone!C3"

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from .. import load, plausibility
 from ..atomic import write_bytes
-from ..problems import InputError, Problem
+from ..problems import InputError, Problem, cell_at
 from ..validate import canonical_json, dossier_from_bytes
 from ..workbook import limits
 from . import main
@@ -48,17 +48,9 @@ def import_command(workbook, output, force):
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     cells = d.cells or {}
     for w in plausibility.warnings(d.data, cat):
-        where = cells.get(w.pointer) or _nearest(cells, w.pointer) or w.pointer
+        where = cell_at(cells, w.pointer) or w.pointer
         err.print(f"[yellow]warning[/yellow] {workbook} {where}: {w.message_en}", markup=True, highlight=False)
     series = len(d.data.get("series") or {})
     reported = len(d.data.get("reported") or {})
     click.echo(f"{output}: zone {d.zone_id}, {series} series, {reported} reported values; sha256 {d.sha256}")
 
-
-def _nearest(cells: dict, pointer: str) -> str | None:
-    p = pointer
-    while p:
-        p = p.rsplit("/", 1)[0]
-        if p in cells:
-            return cells[p]
-    return None

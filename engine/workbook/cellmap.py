@@ -11,7 +11,7 @@ import re
 
 from openpyxl.utils import get_column_letter
 
-from ..problems import Problem
+from ..problems import Problem, cell_at
 
 _SIMPLE_SHEET = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
@@ -31,13 +31,7 @@ class CellMap:
         self._cells.setdefault(pointer, cell)
 
     def cell_for(self, pointer: str) -> str | None:
-        p = pointer
-        while True:
-            if p in self._cells:
-                return self._cells[p]
-            if not p:
-                return None
-            p = p.rsplit("/", 1)[0]
+        return cell_at(self._cells, pointer)
 
     def as_dict(self) -> dict[str, str]:
         return dict(self._cells)
