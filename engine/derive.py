@@ -44,11 +44,15 @@ def years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _plausible(v: float) -> bool:
+    return math.isfinite(v) and abs(v) < bounds.MAX_NUMBER
+
+
 def _bounded(fact: Fact) -> Fact:
     """Valid inputs can still give a value no engine can compare (1e14 / 1e-300): such a fact is missing, with
     the reason, for both evaluators alike (durable_rules takes magnitudes below bounds.MAX_NUMBER only)."""
     v = fact.value
-    if isinstance(v, float) and (not math.isfinite(v) or abs(v) >= bounds.MAX_NUMBER):
+    if isinstance(v, float) and not _plausible(v):
         return dataclasses.replace(fact, value=None, method="missing",
                                    reason=f"{fact.method} value {v:.3g} {fact.unit} is implausible "
                                           f"(not finite or ≥ {bounds.MAX_NUMBER:.0e}): check the inputs")
@@ -289,7 +293,8 @@ class Deriver:
             return Fact(metric_name, None, m.unit, "missing", reason=f"no benchmark declared (expected at {ptr})")
         value = significant(units.convert(float(b["value"]), b["unit"], m.unit))
         inp = Input("benchmark", ptr, b["value"], b["unit"], b["source"])
-        return Fact(metric_name, value, m.unit, "extracted", inputs=(inp,), formula=b.get("level", "declared benchmark"))
+        return _bounded(Fact(metric_name, value, m.unit, "extracted", inputs=(inp,),
+                             formula=b.get("level", "declared benchmark")))
 
     def declared_target(self, work_plan: str | None, metric_name: str) -> Target | None:
         plan = (self.dossier.data.get("work_plans") or {}).get(work_plan or "")
@@ -338,6 +343,9 @@ class Deriver:
         elif relative is not None and relative and abs(value - relative) / abs(relative) > CROSS_CHECK_TOLERANCE:
             warnings.append(f"the absolute target {value:,.6g} and the relative one ({relative:,.6g} from the base "
                             f"value {base_value:,.6g}) differ by more than 1 %; the absolute value is used")
+        if not _plausible(value):   # as for facts: no engine can compare it, so it is no target
+            return Target(value=None, reason=f"the target resolves to {value:.3g} {m.unit}, which is implausible "
+                                             f"(not finite or ≥ {bounds.MAX_NUMBER:.0e}): check the work plan", **common)
         return Target(value=significant(value), warnings=tuple(warnings), **common)
 
     @staticmethod

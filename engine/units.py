@@ -108,13 +108,28 @@ def parse(spelling: str) -> pint.Quantity:
         return Quantity(1.0, ureg.dimensionless)
     for pattern, repl in _COMPILED:
         text = pattern.sub(repl, text)
+    _small_powers(text.replace("^", "**"), spelling)
     try:
         q = ureg.parse_expression(text)
-    except Exception as exc:  # pint raises several unrelated types
+        magnitude = float(q.magnitude) if isinstance(q, pint.Quantity) else 0.0
+    except Exception as exc:  # pint raises several unrelated types; OverflowError for 10^999
         raise UnitError(unknown_message(spelling)) from exc
-    if not isinstance(q, pint.Quantity) or not q.magnitude > 0 or "[" in text:
+    if not isinstance(q, pint.Quantity) or not MIN_SCALE <= magnitude <= MAX_SCALE or "[" in text:
         raise UnitError(unknown_message(spelling))
     return q
+
+
+MIN_SCALE, MAX_SCALE = 1e-12, 1e12   # 亿 is 10^8; no statistics print a unit scaled beyond 10^±12
+_POWER = re.compile(r"\*\*")
+_EXPONENT = re.compile(r"\s*-?\d{1,2}(?:\.\d+)?(?![\d.]|\s*\*\*)")
+
+
+def _small_powers(text: str, spelling: str) -> None:
+    """Only plain exponents of at most two digits: pint would otherwise compute 10^(10^12) exactly, for hours."""
+    for m in _POWER.finditer(text):
+        exponent = _EXPONENT.match(text, m.end())
+        if not exponent or abs(float(exponent.group())) > 12:
+            raise UnitError(f"unknown unit {spelling!r}: exponents are small numbers (m2, 10^4 t)")
 
 
 def normal(spelling: str) -> str:

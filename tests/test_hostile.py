@@ -490,3 +490,31 @@ def test_fuzz_review_files_load_or_are_refused_with_a_message(edits):
             assert p.file == "review.yaml"
         return
     assert review.program and review.meeting_date
+
+
+# --- units with absurd scales: refused at once (pint would compute 10^(10^12) exactly) ------------------------
+
+@pytest.mark.parametrize("unit", ["10^999 RMB", "10^999999999999 RMB", "12**12**12 RMB", "RMB^(10**10)", "1e400 RMB",
+                                  "10^13 RMB"])
+def test_units_with_absurd_scales_are_unknown_units(run, tmp_path, unit):
+    with pytest.raises(units.UnitError):
+        units.parse(unit)
+    d = xinhe()
+    d["series"]["industrial_added_value"]["unit"] = unit
+    err = bad_input(run, "check", dossier_text(tmp_path, d))
+    assert "/series/industrial_added_value/unit: unknown unit" in err
+
+
+def test_a_benchmark_beyond_what_the_engine_takes_is_missing_for_both_engines(run, tmp_path):
+    """9e14 (within the limit) in 10^4 RMB/person is 9e18 RMB/person: no engine compares it, both say missing."""
+    d = json.loads((EXAMPLES / "sector-specific-nanhai-2016.json").read_text(encoding="utf-8"))
+    d["benchmarks"]["iav_per_capita"]["value"] = 9e14
+    d["benchmarks"]["iav_per_capita"]["unit"] = "100 million RMB/person"
+    path = dossier_text(tmp_path, d)
+    statuses = []
+    for engine in ("durable", "python"):
+        code, out, err = run("check", path, "--engine", engine, "--format", "json")
+        assert code == 1, err
+        statuses.append({o["rule_id"]: o["status"] for p in strict_json(out)["programs"] for o in p["outcomes"]})
+    assert statuses[0] == statuses[1]
+    assert "missing" in statuses[0].values()
