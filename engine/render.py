@@ -20,7 +20,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from . import __version__, charts, fmt, load, verdict
+from . import __version__, charts, fmt, glossary, load, verdict
 from .fetcher import BundledOnlyFetcher
 from .paths import REPORTS
 from .result import json_text
@@ -90,8 +90,11 @@ def font_config():
 _UNIT_GLYPHS = (("10^4", "10⁴"), ("10^8", "10⁸"), ("km2", "km²"), ("m3", "m³"), ("m2", "m²"), ("SO2", "SO₂"))
 
 
-def unit_text(u: str | None) -> str:
+def unit_text(u: str | None, lang: str = "en") -> str:
+    """A unit as the report's language writes it: 吨标准煤/万元 in Chinese, tce/10⁴ RMB in English."""
     text = fmt.unit(u)
+    if lang == "zh":
+        return glossary.unit(text, lang)
     for a, b in _UNIT_GLYPHS:
         text = text.replace(a, b)
     return text
@@ -100,7 +103,7 @@ def unit_text(u: str | None) -> str:
 def value_text(v, lang: str) -> str:
     """Any dossier or result value as short text: numbers via fmt.number, objects as key: value pairs."""
     if isinstance(v, dict):
-        return "; ".join(f"{k}: {value_text(x, lang)}" for k, x in v.items())
+        return "; ".join(f"{glossary.name(k, lang)}: {value_text(x, lang)}" for k, x in v.items())
     if isinstance(v, list):
         return ", ".join(value_text(x, lang) for x in v) or "—"
     if isinstance(v, str):
@@ -123,8 +126,9 @@ def requirement_parts(comparison: dict, lang: str) -> tuple[str, str]:
     """(the requirement, the metric it refers to when the threshold is another metric's value)."""
     t = comparison.get("threshold")
     symbol = comparison.get("symbol") or comparison.get("op", "")
-    if "metric" in comparison:
-        return f"{symbol} {value_text(t, lang) if t is not None else '?'}", comparison["metric"]
+    if "metric" in comparison:   # whose value it is, by the metric's title in the report's language
+        m = load.catalogue().metrics.get(comparison["metric"])
+        return f"{symbol} {value_text(t, lang) if t is not None else '?'}", m.title.get(lang) if m else comparison["metric"]
     if isinstance(t, bool):
         return f"= {fmt.YES_NO[lang][0 if t else 1]}", ""
     if t is None and comparison.get("kind") in ("target", "benchmark"):
@@ -142,7 +146,7 @@ def gap_text(o: dict, lang: str, t: dict) -> tuple[str, str]:
     if o["unit"] == "%":
         main = f"{g} {t['percent_points']}"
     else:
-        main = f"{g} {unit_text(o['unit'])}".strip()
+        main = f"{g} {unit_text(o['unit'], lang)}".strip()
     share = ""
     if o["gap_pct"] is not None:
         share = (f"{o['gap_pct']:.1f} % {t['of_threshold']}" if lang == "en"
@@ -153,12 +157,12 @@ def gap_text(o: dict, lang: str, t: dict) -> tuple[str, str]:
 def lever_text(lv: dict, lang: str, t: dict, titles: dict[str, str]) -> str:
     """One lever as a sentence in the dossier's own units, e.g. 'cut energy_consumption 2015 by 528,000 tce'."""
     verb = t["lever_cut"] if lv["change"] < 0 else t["lever_raise"]
-    amount = f"{fmt.number(abs(lv['change']), lang)} {unit_text(lv['unit'])}".strip()
+    amount = f"{fmt.number(abs(lv['change']), lang)} {unit_text(lv['unit'], lang)}".strip()
     span = (f"{fmt.number(lv['current'], lang)} → {fmt.number(lv['target'], lang)}")
     title = titles.get(lv["quantity"], lv["quantity"])
     year = lv["year"] if lv["year"] is not None else ""
     if lang == "zh":
-        return f"将 {year} 年{title}（{lv['quantity']}）{verb} {amount}（{span}）"
+        return f"将{year}年{title}{verb} {amount}（{span}）"
     return f"{verb} {lv['quantity']} {year} by {amount} ({title}: {span})".replace("  ", " ")
 
 
@@ -285,7 +289,7 @@ def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
           and not o["reason"]):
         notes.append(t["no_target"])
     if o["reason"] and o["status"] in ("missing", "not_applicable", "fail"):
-        notes.append(o["reason"])
+        notes.append(glossary.reason(o["reason"], lang))
     choice = fmt.threshold_choice(o, lang)
     if choice:
         notes.append(choice)
@@ -293,8 +297,9 @@ def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
     engine = o.get("engine_status") or o["status"]
     value = fmt.value_and_gap(o, lang)[0] if o["status"] == "fail" else value_text(o["value"], lang)
     return Row(o=o, id=o["rule_id"], title=o["title"][lang], value=value,
-               unit=unit_text(o["unit"]), requirement=req, requirement_ref=ref, status=o["status"],
-               status_label=t[f"status_{o['status']}"], gap=gap, gap_share=share, clause=o["clause"], notes=notes,
+               unit=unit_text(o["unit"], lang), requirement=req, requirement_ref=ref, status=o["status"],
+               status_label=t[f"status_{o['status']}"], gap=gap, gap_share=share, clause=glossary.citation(o["clause"], lang),
+               notes=notes,
                # a rule the panel overrode or waived needs no advice on closing its gap
                levers=[lever_text(lv, lang, t, titles) for lv in o["levers"]
                        if o["status"] not in ("overridden", "waived")],
@@ -305,15 +310,15 @@ def _fact_view(f: dict | None, lang: str, t: dict) -> dict | None:
     if f is None:
         return None
     return {
-        "metric": f["metric"],
+        "metric": glossary.name(f["metric"], lang),
         "method": t.get(f"method_{f['method']}", f["method"]),
-        "value": f"{value_text(f['value'], lang)} {unit_text(f['unit'])}".strip(),
-        "formula": f["formula"] or "",
+        "value": f"{value_text(f['value'], lang)} {unit_text(f['unit'], lang)}".strip(),
+        "formula": glossary.formula(f["formula"] or "", lang),
         "period": "–".join(str(y) for y in f["period"]) if f["period"] else "",
         "year": f["year"],
-        "reason": f["reason"] or "",
-        "inputs": [{"name": i["name"], "pointer": i["pointer"],
-                    "value": f"{value_text(i['value'], lang)} {unit_text(i['unit'])}".strip(),
+        "reason": glossary.reason(f["reason"] or "", lang),
+        "inputs": [{"name": glossary.name(i["name"], lang), "pointer": i["pointer"],
+                    "value": f"{value_text(i['value'], lang)} {unit_text(i['unit'], lang)}".strip(),
                     "source": source_text(i["source"], t)} for i in f["inputs"]],
     }
 
@@ -418,7 +423,8 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
         target = o.get("target")
         derivations.append({"row": r, "fact": _fact_view(o["provenance"], lang, t),
                             "target": target, "target_base": _fact_view(target.get("base"), lang, t) if target else None,
-                            "reference": _fact_view(o["reference"], lang, t), "source": o["source"],
+                            "reference": _fact_view(o["reference"], lang, t),
+                            "source": glossary.citation(o["source"], lang),
                             "in_force": o["in_force"]})
     return {
         "p": p,
@@ -444,7 +450,7 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
         "checklist": [r for r in rows if _eligibility(r.o)],
         "groups": groups,
         "derivations": derivations,
-        "provisional": [{"name": x["name"], "value": value_text(x["value"], lang), "unit": unit_text(x["unit"]),
+        "provisional": [{"name": x["name"], "value": value_text(x["value"], lang), "unit": unit_text(x["unit"], lang),
                          "note": (x.get("note_zh") or x["note"]) if lang == "zh" else x["note"]}
                         for x in p["provisional"]],
         "provisional_translated": lang == "zh" and all(x.get("note_zh") for x in p["provisional"]),
@@ -500,7 +506,7 @@ def readiness_view(doc: dict, lang: str, t: dict) -> dict | None:
     for cat in r["crosswalk"]:
         crosswalk.append({"title": cat["title"][lang], "metrics": [
             {"metric": m["metric"], "title": m["title"][lang],
-             "value": "—" if m["value"] is None else f"{value_text(m['value'], lang)} {unit_text(m['unit'])}".strip(),
+             "value": "—" if m["value"] is None else f"{value_text(m['value'], lang)} {unit_text(m['unit'], lang)}".strip(),
              "rules": [m["programs"].get(c, []) for c in columns],
              "shared": sum(1 for c in columns if m["programs"].get(c)) > 1}
             for m in cat["metrics"]]})
@@ -557,7 +563,7 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date, trail=Non
         "trail": trail_rows(trail, lang) if trail else None,
         "trail_file": trail.file if trail else None,
         "generator": f"ParkCert {__version__}",
-        "value_text": lambda v, u=None: f"{value_text(v, lang)} {unit_text(u)}".strip(),
+        "value_text": lambda v, u=None: f"{value_text(v, lang)} {unit_text(u, lang)}".strip(),
         "source_text": lambda s: source_text(s, t),
         "svg_uri": svg_uri,
     }

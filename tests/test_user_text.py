@@ -42,3 +42,48 @@ def test_no_help_text_calls_the_source_the_seed(run, path):
     code, out, _ = run(*path, "--help")
     assert code == 0
     assert not SEED.search(out), out
+
+
+# --- issue 9.4: a Chinese report is Chinese -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def zh_reports(tmp_path_factory):
+    from click.testing import CliRunner
+    from pypdf import PdfReader
+
+    from .conftest import EXAMPLES
+    folder = tmp_path_factory.mktemp("zh")
+    texts = {}
+    for name in ("failing-donghai-2016", "ctip-rizhao-etdz-2016"):
+        pdf = folder / f"{name}.zh.pdf"
+        result = CliRunner().invoke(main, ["report", str(EXAMPLES / f"{name}.json"), "--lang", "zh", "-o", str(pdf)])
+        assert result.exit_code == 0, result.output
+        text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+        # a rule's source quotes the row of the English briefing note (IISD (2015)): a quotation stays as written
+        texts[name] = "\n".join(line for line in text.splitlines() if "IISD（2015）" not in line)
+    return texts
+
+
+def test_zh_units_as_chinese_statistics_write_them(zh_reports):
+    text = zh_reports["failing-donghai-2016"]
+    for unit in ("吨标准煤/万元", "亿元/平方公里", "万元/人", "立方米/万元", "起"):
+        assert unit in text, unit
+    for english in ("tce/10", "RMB/km", "RMB/person", " event"):
+        assert english not in text, english
+    assert "吨标准煤/万元" in zh_reports["ctip-rizhao-etdz-2016"]
+
+
+def test_zh_clause_and_reasons_are_chinese(zh_reports):
+    text = zh_reports["failing-donghai-2016"]
+    assert "HJ 274-2009 表1第2.2项" in text and "Table 1, 2.2" not in text
+    assert "总体要求（GDP增长）" in text.replace("\n", "")
+    flat = text.replace("\n", "")
+    assert "仅在2012-01-01之前适用" in flat and "in force only" not in flat     # EIP-I-1.2 after the 2012 amendment
+
+
+def test_zh_levers_and_comparisons_name_quantities_by_title_not_identifier(zh_reports):
+    text = zh_reports["failing-donghai-2016"].replace("\n", "")
+    assert "（energy_consumption）" not in text and "（industrial_added_value）" not in text
+    assert "将2015年综合能耗减少" in text
+    assert "比较对象: gdp_growth_provincial" not in text and "所在省平均GDP增长率" in text
+    assert "certificate_no:" not in text and "证书编号" in text

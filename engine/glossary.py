@@ -1,0 +1,63 @@
+"""Chinese for what a zh report prints and no pack gives in Chinese (reports/glossary.zh.yaml).
+
+Units as Chinese statistics write them (吨标准煤/万元), rule citations and the engine's reasons. Text the
+glossary does not know is returned as it is, so a new pack never breaks a report: it shows its English.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .paths import REPORTS
+from .yamlfile import read
+
+
+@cache
+def _glossary() -> dict:
+    data = read(REPORTS / "glossary.zh.yaml").data
+    units = sorted(data["units"], key=lambda p: -len(p[0]))      # longest spelling first
+    pattern = re.compile("|".join(rf"(?<![A-Za-z0-9_]){re.escape(en)}(?![A-Za-z0-9_])" for en, _ in units))
+    return {"units": (pattern, dict(units)),
+            "citations": [(re.compile(p), r) for p, r in data["citations"]],
+            "reasons": [(re.compile(p), r) for p, r in data["reasons"]],
+            "formulas": [(re.compile(p), r) for p, r in data.get("formulas") or ()],
+            "fields": data.get("fields") or {}}
+
+
+def unit(spelling: str, lang: str) -> str:
+    """'tce/10^4 RMB' -> '吨标准煤/万元' in zh; unchanged in en."""
+    if lang != "zh" or not spelling:
+        return spelling
+    pattern, table = _glossary()["units"]
+    return pattern.sub(lambda m: table[m.group(0)], spelling)
+
+
+def _rewrite(text: str, rules) -> str:
+    for pattern, replacement in rules:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def citation(text: str, lang: str) -> str:
+    """A rule's clause in zh: 'HJ 274-2009 Table 1, 2.2' -> 'HJ 274-2009 表1第2.2项'."""
+    return _rewrite(text, _glossary()["citations"]) if lang == "zh" and text else text
+
+
+def reason(text: str, lang: str) -> str:
+    """An engine reason in zh, where the glossary knows its form."""
+    return _rewrite(text, _glossary()["reasons"]) if lang == "zh" and text else text
+
+
+def formula(text: str, lang: str) -> str:
+    """How a value was read, in zh where the glossary knows the reading (arithmetic formulas stay as written)."""
+    return _rewrite(text, _glossary()["formulas"]) if lang == "zh" and text else text
+
+
+def name(identifier: str, lang: str) -> str:
+    """A dossier field, metric or quantity name as a label: its Chinese title in zh, the identifier in en."""
+    if lang != "zh":
+        return identifier
+    from . import load
+    cat = load.catalogue()
+    entry = cat.metrics.get(identifier) or cat.quantities.get(identifier)
+    return entry.title.zh if entry else _glossary()["fields"].get(identifier, identifier)
