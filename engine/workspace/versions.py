@@ -90,10 +90,11 @@ def add_version(session: Session, user: User, upload: Upload, dossier_id: int | 
 
 
 def zone_of(content: bytes) -> tuple[str, str, str]:
-    """(zone id, zone name, as_of) of a validated dossier JSON."""
+    """(zone id, zone name in English and Chinese, as_of) of a validated dossier JSON."""
     data = json.loads(content.decode("utf-8"))
     zone = data["zone"]
-    name = zone["name"]["en"] if isinstance(zone.get("name"), dict) else str(zone.get("name"))
+    names = zone["name"] if isinstance(zone.get("name"), dict) else {"en": str(zone.get("name"))}
+    name = " · ".join(dict.fromkeys(n for n in (names.get("en"), names.get("zh")) if n))
     return zone["id"], name, data["as_of"]
 
 

@@ -9,11 +9,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.web.app import create_app
-from engine.web.settings import Settings
-from engine.workspace.database import open_database
-
-from .web_world import IDENTITIES, ZONE_A, login, populate
+from .web_world import IDENTITIES, ZONE_A, login, served
 
 READERS = {"zone_a", "auditor", "panel", "chair", "analyst", "admin"}     # who may read zone A's objects
 STAFF = READERS - {"zone_a"}
@@ -50,21 +46,13 @@ RULES = {
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite+pysqlite:///{tmp_path_factory.mktemp('matrix') / 'parkcert.db'}"
-    else:
-        url = request.getfixturevalue("postgres").new_database()
-    db = open_database(database_url=url)
-    ids = populate(db)
-    app = create_app(Settings(database_url=url, check_processes=1, render_processes=1))
-    with TestClient(app, base_url="http://127.0.0.1") as main:
+    for app, _, ids, main in served(request, tmp_path_factory, "matrix"):
         clients = {"anonymous": main}
         for who in IDENTITIES:
             c = TestClient(app, base_url="http://127.0.0.1")
             assert login(c, who.replace("_", "-")).status_code == 303
             clients[who] = c
         yield app, clients, ids
-    db.close()
 
 
 def _concrete(path: str, variant: str, ids: dict) -> str:

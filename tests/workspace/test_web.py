@@ -12,28 +12,16 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from engine.web.app import create_app
-from engine.web.settings import Settings
-from engine.workspace.database import open_database
 from engine.workspace.models import LoginSession, Version
 
-from .web_world import FAILING, csrf_of, login, populate, second_version
+from .web_world import FAILING, csrf_of, login, second_version, served
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite+pysqlite:///{tmp_path_factory.mktemp('web') / 'parkcert.db'}"
-    else:
-        url = request.getfixturevalue("postgres").new_database()
-    db = open_database(database_url=url)
-    ids = populate(db)
-    app = create_app(Settings(database_url=url, check_processes=1, render_processes=1))
-    with TestClient(app, base_url="http://127.0.0.1") as main:
-        yield app, db, ids, main
-    db.close()
+    yield from served(request, tmp_path_factory, "web")
 
 
 def client_for(world, username: str) -> TestClient:

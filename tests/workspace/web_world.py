@@ -90,3 +90,21 @@ def populate(db) -> dict:
     with db.session() as s:
         assert s.get(Review, ids["approved"]).state == "approved"
     return ids
+
+
+def served(request, tmp_path_factory, name: str):
+    """A populated workspace of the fixture's kind (SQLite or PostgreSQL) in the web app, its pools started:
+    yields (app, database, ids, client)."""
+    from engine.web.app import create_app
+    from engine.web.settings import Settings
+    from engine.workspace.database import open_database
+    if request.param == "sqlite":
+        url = f"sqlite+pysqlite:///{tmp_path_factory.mktemp(name) / 'parkcert.db'}"
+    else:
+        url = request.getfixturevalue("postgres").new_database()
+    db = open_database(database_url=url)
+    ids = populate(db)
+    app = create_app(Settings(database_url=url, check_processes=1, render_processes=1))
+    with TestClient(app, base_url="http://127.0.0.1") as main:
+        yield app, db, ids, main
+    db.close()
