@@ -53,3 +53,19 @@ def test_glob_picks_files_by_name_or_relative_path(run, tmp_path):
     code, _, stderr = run("batch", root, "-o", tmp_path / "b", "--glob", "*.yaml")
     assert code == 2
     assert str(root) in stderr and "no file matching *.yaml" in stderr and "Traceback" not in stderr
+
+
+def test_workbooks_and_json_files_of_a_folder_alike(run, tmp_path):
+    import pyarrow.parquet as pq
+    root = tmp_path / "zones"
+    (root / "jiangsu").mkdir(parents=True)
+    code, _, _ = run("template", "--from", EXAMPLES / "certifiable-xinhe-2016.json", "-o", root / "jiangsu" / "xinhe.xlsx")
+    assert code == 0
+    shutil.copy(EXAMPLES / "failing-donghai-2016.json", root / "donghai.json")
+    out = tmp_path / "out"
+    code, stdout, _ = run("batch", root, "-o", out, "--jobs", 1)
+    assert "2 dossiers: 2 checked" in stdout
+    rows = pq.read_table(out / "verdicts.parquet").to_pylist()
+    by_file = {r["file"]: (r["zone_id"], r["verdict"]) for r in rows}
+    assert by_file == {str(root / "donghai.json"): ("CN-SD-DHHTZ", "NOT CERTIFIABLE"),
+                       str(root / "jiangsu" / "xinhe.xlsx"): ("CN-JS-XHETDZ", "CERTIFIABLE")}
