@@ -22,7 +22,9 @@ import json
 import random
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +117,7 @@ def mutate_review(rng: random.Random, text: str) -> bytes:
 
 class Tally:
     def __init__(self):
+        self.lock = threading.Lock()
         self.runs = 0
         self.exit = {}
         self.tracebacks = self.hangs = self.internal = self.non_json = self.odd_exit = 0
@@ -125,13 +128,20 @@ class Tally:
             self.examples.append(f"{what}: {where}")
 
     def run(self, args, where, timeout, json_out=True):
-        self.runs += 1
         try:
             p = subprocess.run(PARKCERT + args, capture_output=True, timeout=timeout, cwd=ROOT)
         except subprocess.TimeoutExpired:
-            self.hangs += 1
-            self.note("hang", where)
+            with self.lock:
+                self.runs += 1
+                self.hangs += 1
+                self.note("hang", where)
             return None
+        with self.lock:
+            self.runs += 1
+            self._tally(p, where, json_out)
+        return p
+
+    def _tally(self, p, where, json_out):
         err = p.stderr.decode("utf-8", "replace")
         self.exit[p.returncode] = self.exit.get(p.returncode, 0) + 1
         if "Traceback" in err:
@@ -149,7 +159,6 @@ class Tally:
             except ValueError:
                 self.non_json += 1
                 self.note("non-JSON output", where)
-        return p
 
     def summary(self):
         return {"runs": self.runs, "exit_codes": {str(k): v for k, v in sorted(self.exit.items())},
@@ -163,6 +172,7 @@ def main() -> int:
     ap.add_argument("--review", type=int, default=50)
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--parallel", type=int, default=1, help="check processes at a time")
     ap.add_argument("--seed", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("-o", "--out", type=Path, default=Path("/tmp/parkcert-fuzz"))
@@ -232,13 +242,20 @@ def main() -> int:
     tally = Tally()
     folder = a.out / "check"
     folder.mkdir(exist_ok=True)
-    for i in range(a.check):
+    runs = []
+    for i in range(a.check):          # inputs drawn first, in order: the seed decides them, not the scheduling
         f = folder / f"c{i:05d}.json"
         f.write_bytes(mutate(rng, rng.choice(bases)))
-        engine = rng.choice(["durable", "python"])
+        runs.append((f, rng.choice(["durable", "python"])))
+
+    def one(run):
+        f, engine = run
         tally.run(["check", str(f), "--format", "json", "--engine", engine], f"{f} ({engine})", a.timeout)
-        if (i + 1) % 100 == 0:
-            print(json.dumps({"check": i + 1, **tally.summary()}), file=sys.stderr, flush=True)
+
+    with ThreadPoolExecutor(a.parallel) as ex:
+        for i, _ in enumerate(ex.map(one, runs), start=1):
+            if i % 100 == 0:
+                print(json.dumps({"check": i, **tally.summary()}), file=sys.stderr, flush=True)
     report["check"] = tally.summary() | {"seconds": round(time.time() - t1)}
 
     print(json.dumps(report, indent=2, ensure_ascii=False))
