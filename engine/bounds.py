@@ -38,7 +38,8 @@ MAX_SHOWN = 60            # characters of a hostile value quoted back in a messa
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # a JSON string (escapes included) or one bracket; strings are skipped so brackets inside them do not count
-_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+# (an unterminated string runs to the end, in one match: retrying from every later quote would be quadratic)
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)|[\[\]{}]', re.S)
 
 
 def read_capped(path: Path, shown: str, limit: int) -> bytes:

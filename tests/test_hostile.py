@@ -74,6 +74,14 @@ def test_brackets_inside_strings_do_not_count_as_nesting(run, tmp_path):
     assert code == 0, err
 
 
+def test_the_depth_prescan_is_linear_on_an_unterminated_string(run, tmp_path):
+    """A quote followed by a million escaped quotes: scanning again from every quote took hours (quadratic)."""
+    path = tmp_path / "quotes.json"
+    path.write_bytes(b'["' + b'\\"' * 1_000_000)
+    err = bad_input(run, "check", path)
+    assert "malformed JSON" in err
+
+
 def test_a_review_nested_100000_deep_is_refused_with_its_line(run, tmp_path):
     path = tmp_path / "review.yaml"
     path.write_text(REVIEW.read_text(encoding="utf-8") + "extra: " + "[" * 100_000 + "\n", encoding="utf-8")
