@@ -241,3 +241,17 @@ def test_the_reader_entry_point_has_defaults_for_callers_that_only_have_bytes():
     from .workbook_helpers import workbook_bytes as wbytes
     d = dossier_from_bytes(wbytes(example("ctip-rizhao-etdz-2016")), "upload.xlsx")
     assert d.zone_id == "CN-SD-RZETDZ" and d.cells["/zone/id"] == "Zone!C3"
+
+
+def test_a_blank_template_with_only_the_zone_filled_gives_a_minimal_dossier(tmp_path):
+    """Pre-filled units, target rows and help text are not data: nothing spurious is imported."""
+    wb = open_wb(workbook_bytes(programs=load.pack_ids()))
+    z = wb["Zone"]
+    for key, value in {"zone/id": "CN-X-1", "zone/name/en": "X", "zone/name/zh": "某", "zone/province/en": "Zhejiang",
+                       "zone/city/en": "Huzhou", "zone/type": "sector-integrated", "zone/programs": "ctip， low-carbon",
+                       "as_of": "2016-03-31"}.items():
+        z.cell(row=row_of(z, key), column=3).value = value
+    got = _read(save(wb, tmp_path / "blank.xlsx").read_bytes()).data
+    assert got == {"schema_version": "1.0", "as_of": "2016-03-31",
+                   "zone": {"id": "CN-X-1", "name": {"en": "X", "zh": "某"}, "province": "Zhejiang", "city": "Huzhou",
+                            "type": "sector-integrated", "programs": ["ctip", "low-carbon"]}}

@@ -257,7 +257,7 @@ def build(cat: Catalogue, packs: list[RulePack], dossier: dict | None = None, ye
             info = cat.quantities.get(q)
             used = [m for m in metrics if q in _formula_names(cat, m)]
             qrows.append((q, info.title if info else T(q, q), info.unit if info else "",
-                          _quantity_help(cat, used)))
+                          _quantity_help(cat, used, packs, info.unit if info else "")))
         ys = years or _years(d)
         sheets.append(Sheet("series", T("Series", "年度数据"), T("Yearly statistics", "年度统计数据"), "series",
                             (Column("key", T("Quantity", "统计量"), TEXT, 30),
@@ -370,12 +370,18 @@ def _years(d: dict) -> tuple[int, ...]:
     return tuple(range(last - 5, last + 1))
 
 
-def _quantity_help(cat: Catalogue, used: list[str]) -> Text:
+def _quantity_help(cat: Catalogue, used: list[str], packs: list[RulePack], unit: str) -> Text:
+    """What a Series row feeds: its unit, each indicator's formula and the rules that check it."""
     if not used:
         return T("Not used by the programs of this workbook", "本工作簿所含项目未使用")
-    en = "; ".join(f"{m} = {cat.metrics[m].formula}" for m in used)
-    zh = "；".join(f"{cat.metrics[m].title.zh}（{m}）= {cat.metrics[m].formula}" for m in used)
-    return T(f"Used by: {en}", f"用于：{zh}")
+
+    def rules(m: str) -> str:
+        return ", ".join(r.id for p in packs for r in p.rules if m in (r.metric, r.ref_metric)) or "-"
+
+    en = "; ".join(f"{m} = {cat.metrics[m].formula} (rules {rules(m)})" for m in used)
+    zh = "；".join(f"{cat.metrics[m].title.zh}（{m}）= {cat.metrics[m].formula}（规则 {rules(m)}）" for m in used)
+    return T(f"In {unit} or any unit that converts to it. Used by: {en}",
+             f"单位 {printed_unit(unit, 'zh')}（或可换算的单位）。用于：{zh}")
 
 
 def _metric_help(cat: Catalogue, metric: str, packs: list[RulePack]) -> Text:

@@ -87,7 +87,7 @@ class _Reader:
             self._check_size(ws)
             merged = _Merged(ws)
             self._merged_across(ws, header_row, columns)
-            reader = {"form": self._form, "table": self._table, "keyed": self._keyed, "series": self._series}[spec.kind]
+            reader = {"form": self._form, "table": self._table, "keyed": self._keyed, "series": self._keyed}[spec.kind]
             reader(ws, spec, header_row, columns, merged)
         if "zone" not in self.sheets:
             self.problems.append(Problem(self.name, "", "no Zone sheet found (a sheet whose header row has the column "
@@ -297,7 +297,7 @@ class _Reader:
                 kind, unit = col.kind, None
                 if col.kind == layout.NUMBER:
                     unit = units_in_row.get(col.unit_key) if col.unit_key else None
-                    if unit in (None, cells.CellError) or unit is _FAILED:
+                    if unit is None or unit is _FAILED:   # the catalogue's unit decides how a % cell reads
                         unit = self.cat.metrics[metric].unit if metric in self.cat.metrics else None
                     if col.key == "value" and metric in self.cat.metrics and self.cat.metrics[metric].is_bool:
                         kind = layout.BOOL
@@ -345,9 +345,6 @@ class _Reader:
             base = [spec.root, name]
             self.map.add(pointer(base), cell_name(ws.title, row, kc))
             self._item(ws, row, columns, merged, base, skip=("key",), metric=name)
-
-    def _series(self, ws, spec, header_row, columns, merged) -> None:
-        self._keyed(ws, spec, header_row, columns, merged)
 
     def _places(self) -> None:
         """A province or city given in one language only is a plain string, as the schema allows."""
