@@ -43,9 +43,17 @@ def citation(text: str, lang: str) -> str:
     return _rewrite(text, _glossary()["citations"]) if lang == "zh" and text else text
 
 
+_IDENTIFIER = re.compile(r"(?<![/A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![/A-Za-z0-9_])")
+
+
 def reason(text: str, lang: str) -> str:
-    """An engine reason in zh, where the glossary knows its form."""
-    return _rewrite(text, _glossary()["reasons"]) if lang == "zh" and text else text
+    """An engine reason (or tranche condition, declared target) in zh, where the glossary knows its form; the
+    catalogue names in it by their Chinese titles, its units as Chinese statistics write them."""
+    if lang != "zh" or not text:
+        return text
+    text = _rewrite(text, _glossary()["reasons"])
+    text = _IDENTIFIER.sub(lambda m: name(m.group(0), lang), text)
+    return unit(text, lang)
 
 
 def formula(text: str, lang: str) -> str:

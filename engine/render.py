@@ -232,7 +232,7 @@ def target_text(o: dict, lang: str, t: dict) -> str:
     if not tg or tg.get("value") is None:
         return ""
     direction = t["direction_higher"] if tg["direction"] == "higher" else t["direction_lower"]
-    text = t["target_line"].format(declared=tg["declared"], base_year=tg["base_year"], direction=direction)
+    text = t["target_line"].format(declared=glossary.reason(tg["declared"], lang), base_year=tg["base_year"], direction=direction)
     if o.get("progress_pct") is not None:
         text += f", {t['progress']} {o['progress_pct']:.0f} %"
     return text
@@ -255,14 +255,15 @@ def decision_detail(p: dict, lang: str, t: dict) -> dict:
             lines.append((t["mean_progress"], _pct(d["mean_progress_pct"])))
     sub = d.get("subsidy")
     if sub:
-        text = t["subsidy_line"].format(approved=fmt.number(sub["approved"], lang), unit=sub["unit"],
+        money = glossary.unit(sub["unit"], lang)
+        text = t["subsidy_line"].format(approved=fmt.number(sub["approved"], lang), unit=money,
                                         date=sub["approval_date"], received=fmt.number(sub["received"], lang))
         if sub.get("investment"):
-            text += f"; {t['investment']} {fmt.number(sub['investment'], lang)} {sub['unit']}"
+            text += f"; {t['investment']} {fmt.number(sub['investment'], lang)} {money}"
         lines.append((t["subsidy"], text))
         tranches = [{"title": x["title"][lang], "share": _pct(x["share_pct"]),
-                     "amount": f"{fmt.number(x['amount'], lang)} {sub['unit']}", "due": x["due"],
-                     "condition": x["condition"]} for x in sub["tranches"]]
+                     "amount": f"{fmt.number(x['amount'], lang)} {money}", "due": x["due"],
+                     "condition": glossary.reason(x["condition"], lang)} for x in sub["tranches"]]
     elif "subsidy" in d:
         lines.append((t["subsidy"], t["no_subsidy"]))
     ref = d.get("refund")
@@ -274,7 +275,7 @@ def decision_detail(p: dict, lang: str, t: dict) -> dict:
             key = "refund_due" if ref["due"] else "refund_none"
             text = t[key].format(progress=_pct(ref["mean_progress_pct"]), required=_pct(ref["progress_required_pct"]),
                                  date=ref["review_date"], amount=fmt.number(ref["amount"], lang),
-                                 unit=(sub or {}).get("unit", ""))
+                                 unit=glossary.unit((sub or {}).get("unit", ""), lang))
         lines.append((title, text))
     return {"lines": lines, "tranches": tranches}
 
@@ -293,7 +294,7 @@ def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
     choice = fmt.threshold_choice(o, lang)
     if choice:
         notes.append(choice)
-    notes += [f"{t['warning']}: {w}" for w in o["warnings"]]
+    notes += [f"{t['warning']}: {glossary.reason(w, lang)}" for w in o["warnings"]]
     engine = o.get("engine_status") or o["status"]
     value = fmt.value_and_gap(o, lang)[0] if o["status"] == "fail" else value_text(o["value"], lang)
     return Row(o=o, id=o["rule_id"], title=o["title"][lang], value=value,
@@ -347,7 +348,7 @@ def targets_view(rows: list[Row], lang: str, t: dict, reference_year: int | None
         out.append({
             "row": r, "state": state, "state_label": t[f"target_{state}"],
             "base_year": tg["base_year"], "base": base,
-            "declared": tg["declared"] or "", "target_year": tg["target_year"],
+            "declared": glossary.reason(tg["declared"] or "", lang), "target_year": tg["target_year"],
             "target": f"{value_text(tg['value'], lang)} {unit}".strip(),
             "current": f"{r.value} {unit}".strip() if r.o["value"] is not None else "—",
             "direction": t["better_higher"] if tg["direction"] == "higher" else t["better_lower"],
@@ -422,7 +423,10 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
         o = r.o
         target = o.get("target")
         derivations.append({"row": r, "fact": _fact_view(o["provenance"], lang, t),
-                            "target": target, "target_base": _fact_view(target.get("base"), lang, t) if target else None,
+                            "target": target,
+                            "target_declared": glossary.reason((target or {}).get("declared") or "", lang),
+                            "target_reason": glossary.reason((target or {}).get("reason") or "", lang),
+                            "target_base": _fact_view(target.get("base"), lang, t) if target else None,
                             "reference": _fact_view(o["reference"], lang, t),
                             "source": glossary.citation(o["source"], lang),
                             "in_force": o["in_force"]})

@@ -48,19 +48,15 @@ def test_no_help_text_calls_the_source_the_seed(run, path):
 
 @pytest.fixture(scope="module")
 def zh_reports(tmp_path_factory):
-    from click.testing import CliRunner
-    from pypdf import PdfReader
-
     from .conftest import EXAMPLES
+    from .test_report import _report, _text
     folder = tmp_path_factory.mktemp("zh")
     texts = {}
     for name in ("failing-donghai-2016", "ctip-rizhao-etdz-2016"):
         pdf = folder / f"{name}.zh.pdf"
-        result = CliRunner().invoke(main, ["report", str(EXAMPLES / f"{name}.json"), "--lang", "zh", "-o", str(pdf)])
-        assert result.exit_code == 0, result.output
-        text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+        _report(EXAMPLES / f"{name}.json", pdf, "--lang", "zh")
         # a rule's source quotes the row of the English briefing note (IISD (2015)): a quotation stays as written
-        texts[name] = "\n".join(line for line in text.splitlines() if "IISD（2015）" not in line)
+        texts[name] = "\n".join(line for line in _text(pdf).splitlines() if "IISD（2015）" not in line)
     return texts
 
 
@@ -87,3 +83,11 @@ def test_zh_levers_and_comparisons_name_quantities_by_title_not_identifier(zh_re
     assert "将2015年综合能耗减少" in text
     assert "比较对象: gdp_growth_provincial" not in text and "所在省平均GDP增长率" in text
     assert "certificate_no:" not in text and "证书编号" in text
+
+
+def test_zh_ctip_subsidy_tranches_targets_and_reasons_are_chinese(zh_reports):
+    text = zh_reports["ctip-rizhao-etdz-2016"].replace("\n", "")
+    for english in ("million RMB", "approved on", "declared targets met", "tce/RMB", "declares no target for",
+                    "mineral_output_rate", "binding target", "introduced in the latest version"):
+        assert english not in text, english
+    assert "2012-10-30批复" in text and "完成至少90%的申报目标" in text and "吨标准煤/元" in text
