@@ -73,7 +73,17 @@ ACTIONS = {
     "review.import": {"en": "review imported", "zh": "导入评审"},
     "review.approve": {"en": "review approved by the chair", "zh": "组长批准评审"},
     "review.reopen": {"en": "review reopened", "zh": "重新打开评审"},
+    "user.add": {"en": "account added", "zh": "添加账户"},
+    "user.disable": {"en": "account disabled", "zh": "停用账户"},
+    "user.enable": {"en": "account enabled", "zh": "启用账户"},
+    "user.password": {"en": "password changed", "zh": "修改密码"},
+    "user.login": {"en": "signed in", "zh": "登录"},
+    "user.logout": {"en": "signed out", "zh": "退出"},
 }
+
+
+def action_text(action: str, lang: str) -> str:
+    return ACTIONS.get(action, {}).get(lang, action)
 
 
 def _details(e: dict, limit: int = 180) -> str:
@@ -92,5 +102,5 @@ def _details(e: dict, limit: int = 180) -> str:
 def rows(trail: Trail, lang: str) -> list[dict]:
     """The trail as the report's table shows it (every value is text, autoescaped by the template)."""
     return [{"seq": e["seq"], "at": e["at"][:19].replace("T", " "), "actor": e["actor"], "role": e["role"],
-             "action": ACTIONS.get(e["action"], {}).get(lang, e["action"]), "object": e["object"],
+             "action": action_text(e["action"], lang), "object": e["object"],
              "details": _details(e), "hash": e["hash"][:12]} for e in trail.entries]

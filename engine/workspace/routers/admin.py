@@ -19,7 +19,7 @@ def audit_page(request: Request) -> Response:
         access.require(ctx.user, "audit.read_all")
         n, broken = audit.verify(ctx.s)
         return page(request, "audit.html.j2", ctx.lang, ctx.user, ctx.csrf, checked=n,
-                    broken=str(broken) if broken else None, entries=trail_rows(audit.entries(ctx.s)))
+                    broken=str(broken) if broken else None, entries=trail_rows(audit.entries(ctx.s), ctx.lang))
     return read(request, work)
 
 

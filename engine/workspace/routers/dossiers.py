@@ -29,9 +29,11 @@ def stamp(t) -> str:
     return t.strftime("%Y-%m-%d %H:%M")
 
 
-def trail_rows(entries) -> list[dict]:
+def trail_rows(entries, lang: str) -> list[dict]:
+    from ...trail import action_text
     from ..views import change_text
-    return [{"seq": e.seq, "at": e.at[:19].replace("T", " "), "actor": e.actor, "role": e.role, "action": e.action,
+    return [{"seq": e.seq, "at": e.at[:19].replace("T", " "), "actor": e.actor, "role": e.role,
+             "action": action_text(e.action, lang),
              "object": e.object, "before": change_text(e.before), "after": change_text(e.after), "hash": e.hash[:12]}
             for e in entries]
 
@@ -113,7 +115,7 @@ def _dossier(ctx: Ctx, dossier_id: int, problems=None, status=200) -> Response:
         rows.append({"id": v.id, "number": v.number, "uploaded_at": stamp(v.uploaded_at), "by": v.uploader.display_name,
                      "upload_name": v.upload_name, "sha256": v.sha256, "verdicts": _verdicts(v, revs)})
     return page(ctx.request, "dossier.html.j2", ctx.lang, ctx.user, ctx.csrf, status=status, dossier=d, versions=rows,
-                can_upload=access.can(ctx.user, "dossier.upload"), entries=trail_rows(audit.entries(ctx.s, d.id)),
+                can_upload=access.can(ctx.user, "dossier.upload"), entries=trail_rows(audit.entries(ctx.s, d.id), ctx.lang),
                 problems=problem_rows(problems or []), problems_title=_t(ctx)["problems_title"])
 
 
