@@ -102,7 +102,8 @@ def _programs() -> list[dict]:
             p = load.pack(pid)
         except InputError:
             continue
-        out.append({"id": p.id, "title": {"en": p.title.en, "zh": p.title.zh}, "standard": p.standard,
+        out.append({"id": p.id, "title": {"en": p.title.en, "zh": p.title.zh},
+                    "standard": {"en": p.standard, "zh": p.standard_zh or p.standard},
                     "rules": len(p.rules), "illustrative": bool(p.illustrative)})
     return out
 
