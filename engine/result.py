@@ -212,7 +212,7 @@ def _compact_outcomes(p: dict, d: dict) -> None:
 def compact_document(doc: dict) -> dict:
     """The result without what the packs already hold or only a report needs (titles, clauses, provenance
     inputs, levers): per program the verdict in the pack's words, counts, blocking rules, hashes, and each
-    outcome's status, value, unit, comparison, threshold and gap (as columns). About a twelfth of the full
+    outcome's status, value, unit, comparison, threshold and gap (as columns). Under a tenth of the full
     document; `batch --full` keeps the full one."""
     programs = []
     for p in doc["programs"]:

@@ -101,7 +101,7 @@ def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
 @click.option("--pdf", is_flag=True, help="Also render each dossier's PDF report into OUTDIR/pdf/.")
 @click.option("--full", is_flag=True,
               help="results.jsonl holds each dossier's full result document (titles, clauses, provenance inputs, "
-                   "levers), as `check --format json` gives it; default: the compact form, about a twelfth the size.")
+                   "levers), as `check --format json` gives it; default: the compact form, under a tenth of the size.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the PDF reports and the summary PDF.")
 @click.option("--summary-pdf", "summary_pdf", type=click.Path(dir_okay=False), default=None,
