@@ -11,7 +11,7 @@ example is about 20 KB, 6 levels deep) and small enough that every later stage r
 - numbers finite and below 1e15 in magnitude (durable_rules cannot take more; China's GDP is about 1.3e14 RMB);
 - dates between 1950-01-01 and 2100-12-31;
 - at most 1,000 decisions in a review file;
-- error lists printed up to 50 lines, then "... and N more".
+- error lists printed up to 50 lines, then "... and N more"; the schema check stops after 1,000 problems.
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ DATE_MIN = dt.date(1950, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)
 MAX_DECISIONS = 1000
 MAX_ERRORS_SHOWN = 50
+MAX_PROBLEMS = 1000       # schema problems collected before the check stops
 MAX_SHOWN = 60            # characters of a hostile value quoted back in a message
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -104,7 +105,7 @@ def value_problems(data, unit_keys=("unit",)) -> list[tuple[list, str]]:
     """
     out: list[tuple[list, str]] = []
     stack = [([], data)]
-    while stack:
+    while stack and len(out) < MAX_PROBLEMS:
         parts, node = stack.pop()
         if isinstance(node, dict):
             for k, v in node.items():
@@ -128,6 +129,8 @@ def value_problems(data, unit_keys=("unit",)) -> list[tuple[list, str]]:
             if why:
                 out.append((parts, why))
     out.sort(key=lambda pm: [str(p) for p in pm[0]])
+    if stack:
+        out.append(([], f"the value check stopped after {MAX_PROBLEMS:,} problems; fix these first"))
     return out
 
 

@@ -107,6 +107,10 @@ def problems(name: str, instance) -> list[tuple[list, str]]:
     for err in validator(name).iter_errors(instance):
         for leaf in _leaves(err):
             out.append((list(leaf.absolute_path), _describe(leaf)))
+        if len(out) >= bounds.MAX_PROBLEMS:
+            # each costs milliseconds, and nobody reads the 400,000th: a hostile file cannot keep the checker busy
+            out.append(([], f"the schema check stopped after {bounds.MAX_PROBLEMS:,} problems; fix these first"))
+            break
     seen, uniq = set(), []
     for parts, msg in out:
         key = (pointer(parts), msg)

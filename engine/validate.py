@@ -85,6 +85,10 @@ def dossier_from_bytes(raw: bytes, name: str, cat: Catalogue | None = None, know
     return dataclasses.replace(d, cells=imported.cells.as_dict())
 
 
+class _Enough(Exception):
+    """bounds.MAX_PROBLEMS found: a hostile file with 100,000 unknown names is not given 100,000 suggestions."""
+
+
 def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, known_programs: list[str]) -> list[Problem]:
     """Checks the schema cannot express: names and units against the catalogue, dates against each other.
 
@@ -92,12 +96,22 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
     structure is broken (already reported by the schema) is skipped, not fatal.
     """
     out: list[Problem] = []
+    try:
+        _semantic(data, cat, shown, today, known_programs, out)
+    except _Enough:
+        out.append(Problem(shown, "", f"the catalogue check stopped after {bounds.MAX_PROBLEMS:,} problems; "
+                                      "fix these first"))
+    return out
 
+
+def _semantic(data: dict, cat: Catalogue, shown: str, today: dt.date, known_programs: list[str], out: list) -> None:
     def bad(parts, msg):
+        if len(out) >= bounds.MAX_PROBLEMS:
+            raise _Enough
         out.append(Problem(shown, pointer(parts), msg))
 
     if not isinstance(data, dict):
-        return out
+        return
     tolerant = contextlib.suppress(KeyError, TypeError, ValueError, AttributeError, IndexError, NameError)
     as_of = None
     with tolerant:
@@ -222,7 +236,6 @@ def semantic_problems(data: dict, cat: Catalogue, shown: str, today: dt.date, kn
             if ev["date"] > as_of_text:
                 bad(["eligibility", "incidents", "events", i, "date"],
                     f"event dated {ev['date']} is after the assessment date {as_of}")
-    return out
 
 
 def _unit(bad, parts, unit: str, expected: str) -> None:
@@ -245,9 +258,15 @@ def _underivable(data: dict, cat: Catalogue, metric, year: int) -> list[str]:
             if str(year) not in (series.get(q) or {}).get("values", {})]
 
 
-def _under(problem: Problem, others: list[Problem]) -> bool:
-    """Whether a problem is at or below the place of one already reported (one line per place)."""
-    return any(problem.pointer == o.pointer or problem.pointer.startswith(o.pointer + "/") for o in others)
+def _under(problem: Problem, places: set[str]) -> bool:
+    """Whether a problem is at or below a place already reported (one line per place); a walk up its pointer, so
+    that a dossier with a million problems is not compared a million times over."""
+    ptr = problem.pointer
+    while ptr:
+        if ptr in places:
+            return True
+        ptr = ptr[:ptr.rfind("/")]
+    return "" in places
 
 
 def _subject(p: Problem) -> str:
@@ -288,11 +307,12 @@ def dossier_from_data(data, raw: bytes, cat: Catalogue, known_programs: list[str
                       shown: str = "<dossier>") -> Dossier:
     today = today or dt.date.today()
     hostile = [Problem(shown, pointer(p), m) for p, m in bounds.value_problems(data)]
+    refused = {p.pointer for p in hostile if p.pointer}   # not the note that the check stopped
     found = hostile + [p for p in (Problem(shown, pointer(p), m) for p, m in schema.problems("dossier.schema.json", data))
-                       if not _under(p, hostile)]
+                       if not _under(p, refused)]
     # every problem at once: the catalogue and date checks run on a rejected document too, except
     # below a value the schema already found of the wrong kind
-    wrong = [f for f in found if f.message.startswith("expected") or f in hostile]
+    wrong = refused | {f.pointer for f in found if f.message.startswith("expected")}
     problems = found + [p for p in semantic_problems(data, cat, shown, today, known_programs) if not _under(p, wrong)]
     if problems:
         raise InputError(sorted(problems, key=lambda p: p.pointer))

@@ -526,3 +526,15 @@ def test_a_benchmark_beyond_what_the_engine_takes_is_missing_for_both_engines(ru
         statuses.append({o["rule_id"]: o["status"] for p in strict_json(out)["programs"] for o in p["outcomes"]})
     assert statuses[0] == statuses[1]
     assert "missing" in statuses[0].values()
+
+
+def test_a_file_with_thousands_of_problems_is_checked_in_bounded_work(run, tmp_path):
+    d = xinhe()
+    d["series"]["energy_consumption"]["values"] = {f"{2000 + i % 15}{'' if i < 15 else f'-{i}'}": float("nan")
+                                                   for i in range(1_500)}
+    for i in range(1_200):
+        d["reported"][f"unknown_{i}"] = {"value": 1, "unit": "%"}
+    err = bad_input(run, "check", dossier_text(tmp_path, d))
+    assert f"the value check stopped after {bounds.MAX_PROBLEMS:,} problems" in err
+    assert f"the catalogue check stopped after {bounds.MAX_PROBLEMS:,} problems" in err
+    assert "... and " in err and err.count("\n") < bounds.MAX_ERRORS_SHOWN + 10
