@@ -143,6 +143,11 @@ def _text(d: dict) -> Text:
     return Text(d["en"], d["zh"])
 
 
+def _texts(d: str | dict) -> Text:
+    """A rule's source or rationale: English alone (zh None, a Chinese report marks it as English) or both."""
+    return Text(d, None) if isinstance(d, str) else _text(d)
+
+
 def _metrics(doc: YamlDoc, crosswalk: dict, isc: dict, known_q: dict, problems: list) -> tuple[dict, dict]:
     """The quantities and metrics one catalogue file defines, checked against the units and the crosswalk."""
     d = doc.data
@@ -401,7 +406,7 @@ def _pack(program: str, folder: Path, root: Path, dirs: tuple[Path, ...]) -> Rul
                     vu = _param_date(r["in_force"]["until"], params, doc, base + ["in_force", "until"], used, problems)
             rules.append(Rule(id=r["id"], title=_text(r["title"]), metric=r["metric"], op=op, threshold=threshold,
                               ref_metric=ref, unit=r["unit"] if not metric else metric.unit, category=r["category"],
-                              clause=r["clause"], source=r["source"], rationale=r["rationale"],
+                              clause=r["clause"], source=_texts(r["source"]), rationale=_texts(r["rationale"]),
                               impact=r.get("impact", "high"), valid_from=vf, valid_until=vu,
                               params=tuple(used), file=doc.path, line=line, ref_kind=ref_kind,
                               applies_if=applies_if, threshold_by=by))

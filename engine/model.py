@@ -90,8 +90,8 @@ class Rule:
     unit: str
     category: str
     clause: str
-    source: str
-    rationale: str
+    source: Text      # zh may be None in a pack that gives only the English text
+    rationale: Text
     impact: str = "high"
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None  # exclusive: the rule no longer applies on this date

@@ -222,6 +222,13 @@ def panel_view(o: dict, t: dict, lang: str) -> dict | None:
             "changed": kind in ("override", "waive", "not_applicable")}
 
 
+def rule_source(src: dict, lang: str, t: dict) -> str:
+    """A rule's source in the report's language; a pack that gives it only in English is marked so in zh."""
+    if lang == "zh" and src.get("zh"):
+        return src["zh"]
+    return glossary.citation(src["en"], lang) + t["note_in_english"]
+
+
 def _pct(v) -> str:
     return "—" if v is None else f"{v:g} %"
 
@@ -428,7 +435,7 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
                             "target_reason": glossary.reason((target or {}).get("reason") or "", lang),
                             "target_base": _fact_view(target.get("base"), lang, t) if target else None,
                             "reference": _fact_view(o["reference"], lang, t),
-                            "source": glossary.citation(o["source"], lang),
+                            "source": rule_source(o["source"], lang, t),
                             "in_force": o["in_force"]})
     return {
         "p": p,

@@ -22,6 +22,12 @@ def rules():
     """List, show and test the rule packs."""
 
 
+def _zh_lines(r) -> str:
+    """The Chinese source and rationale under the English, when the pack gives them."""
+    return "".join(f"  {label}{text.zh}\n" for label, text in (("来源:      ", r.source), ("理由:      ", r.rationale))
+                   if text.zh)
+
+
 def _requirement(r) -> str:
     if r.ref_kind == "target":
         return "meets the target the zone declares in its work plan"
@@ -93,7 +99,8 @@ def rules_show(rule_or_program):
                 click.echo(f"{r.id}  {r.title.en} / {r.title.zh}\n"
                            f"  program:   {p.id}\n  metric:    {r.metric} ({m.title.en}) = {how}\n"
                            f"  check:     {r.metric} {_requirement(r)}{applies}\n"
-                           f"  clause:    {r.clause}\n  source:    {r.source}\n  rationale: {r.rationale}\n"
+                           f"  clause:    {r.clause}\n  source:    {r.source.en}\n  rationale: {r.rationale.en}\n"
+                           f"{_zh_lines(r)}"
                            f"  in force:  {r.valid_from or 'always'} – {r.valid_until or 'open'}"
                            f"{' (exclusive)' if r.valid_until else ''}\n"
                            f"  defined:   {r.file}:{r.line}")

@@ -72,7 +72,8 @@ def rule(rule_id: str) -> dict:
                 return {"id": r.id, "program": p.id, "title": _bilingual(r.title), "metric": r.metric,
                         "metric_title": _bilingual(m.title), "unit": r.unit, "op": OP_SYMBOL.get(r.op, r.op),
                         "threshold": threshold, "compared_with": r.ref_metric or r.ref_kind, "category": r.category,
-                        "impact": r.impact, "clause": r.clause, "source": r.source, "rationale": r.rationale,
+                        "impact": r.impact, "clause": r.clause, "source": {"en": r.source.en, "zh": r.source.zh},
+                        "rationale": {"en": r.rationale.en, "zh": r.rationale.zh},
                         "in_force": {"from": r.valid_from and r.valid_from.isoformat(),
                                      "until": r.valid_until and r.valid_until.isoformat()},
                         "formula": m.formula, "file": r.file, "line": r.line}

@@ -15,6 +15,11 @@ class Bilingual(BaseModel):
     zh: str
 
 
+class Quoted(BaseModel):
+    en: str
+    zh: str | None = Field(None, description="null when the pack gives only the English text")
+
+
 class ProblemOut(BaseModel):
     file: str = Field(description="the input the problem is in: the dossier's name, or the option (as_of, program)")
     pointer: str = Field("", description="JSON Pointer into the dossier (RFC 6901; \"\" is the whole document)")
@@ -61,8 +66,8 @@ class RuleInfo(BaseModel):
     category: str
     impact: str
     clause: str
-    source: str
-    rationale: str
+    source: Quoted
+    rationale: Quoted
     in_force: dict
     formula: str | None = None
     file: str
