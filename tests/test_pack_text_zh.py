@@ -8,7 +8,7 @@ from engine import load, render
 
 from .conftest import EXAMPLES
 
-TRANSLATED = ("eip-integrated", "eip-sector")
+TRANSLATED = ("eip-integrated", "eip-sector", "eip-venous")
 # Latin a Chinese standards text keeps: citation keys, standard numbers, chemical and statistical abbreviations
 KEPT = {"IISD", "HJ", "T", "ISO", "GB", "COD", "SO", "CO", "GDP"}
 
@@ -23,7 +23,7 @@ def test_every_rule_gives_its_source_and_rationale_in_chinese(program):
             assert not re.search(r"[(),:;]", text.zh), (r.id, "half-width punctuation", text.zh)
 
 
-@pytest.mark.parametrize("name", ["certifiable-xinhe-2016", "sector-specific-nanhai-2016"])
+@pytest.mark.parametrize("name", ["certifiable-xinhe-2016", "sector-specific-nanhai-2016", "venous-dongjiang-2016"])
 def test_a_zh_report_quotes_the_rule_sources_in_chinese(run, name):
     path = EXAMPLES / f"{name}.json"
     code, out, _ = run("check", path, "--format", "json")
