@@ -24,13 +24,31 @@ The C core of durable_rules 2.0.28 has sharp edges, measured here
   get short codes (a0, a1, …) and actions fixed-width names (r0000 …), which
   also makes reading an action a slice and a dict lookup.
 - rulesets are never freed: one per compiled pack version per process.
+
+Many dossiers at once (`evaluate_many`, measured in ../shared/notes/durable-rules.md, "Batching"):
+
+- one action round trip per fired rule and dossier is most of the cost: every rule has `cap`,
+  so one action delivers every dossier of a session it matched; dossiers are facts of one
+  session (`assert_facts` of up to MAX_FACTS), told apart by an `id` attribute.
+- identical facts raise MessageObservedException, and a fact's identity is the 32-bit FNV-1a
+  hash of its id: ids are "0", "1", … (distinct hashes up to 200,000, checked in the tests).
+- `cap` is an unsigned short in the C core: a session holds at most MAX_FACTS dossiers, which is
+  also every rule's cap; a rule that comes back in several actions anyway has them merged.
+- a batch whose text fails to parse returned code 0 and no session (measured): every dossier's
+  id must come back exactly once through the sentinel, else the batch has failed.
+- a batch that raises was partly processed and ran no action: it is discarded (its session
+  deleted) and each of its dossiers evaluated alone, so only the culprit gets an EngineError.
+- `assert_facts` of an empty array segfaults: dossiers without a value never reach the engine,
+  and a batch with no fact is not sent.
 """
 from __future__ import annotations
 
 import contextlib
 import itertools
 import math
+import operator
 import os
+import re
 import threading
 from dataclasses import dataclass
 
@@ -82,10 +100,15 @@ def fact_body(values: dict[str, float], codes: dict[str, str] | None = None) -> 
     back as the same double), or by `number` where repr would write a bare exponent (|x| < 1e-4).
     With `codes`, attributes are renamed (metric name → short code) and those no rule reads are left out.
     """
-    if codes is None:
-        present = {k: float(v) for k, v in values.items() if v is not None}
-    else:
+    if codes is not None:
+        text = ",".join([f'"{codes[k]}":{float(v)!r}' for k, v in values.items() if v is not None and k in codes])
+        # the usual case, checked on the text (codes hold no "e" or "n"): no exponent, nan or inf, and no
+        # integer part of 16 digits (≥ 1e15); anything else is written value by value below
+        if "e" not in text and "n" not in text and not _HUGE.search(text):
+            return text or None
         present = {codes[k]: float(v) for k, v in values.items() if v is not None and k in codes}
+    else:
+        present = {k: float(v) for k, v in values.items() if v is not None}
     if not present:
         return None
     vals = present.values()
@@ -98,9 +121,14 @@ def fact_body(values: dict[str, float], codes: dict[str, str] | None = None) -> 
     return ",".join([f'"{k}":{v!r}' for k, v in present.items()])
 
 
+_HUGE = re.compile(r"[:-]\d{16}")
 ACTION_WIDTH = 5          # action names r0000 … r9999: the C core allows at most 4096 actions per ruleset
 SENTINEL_ACTION = "s" + "0" * (ACTION_WIDTH - 1)
 SENTINEL = '"s":1'        # in every fact; the sentinel rule matches it
+MAX_FACTS = 4096          # dossiers per session in evaluate_many, and every rule's `cap`
+ID_WIDTH = 4              # dossier ids 0000 … 4095 in a session: distinct FNV-1a hashes, checked in the tests
+_IDS = {f"{i:0{ID_WIDTH}d}": i for i in range(MAX_FACTS)}
+_ID_OF = operator.itemgetter(slice(0, ID_WIDTH))
 
 
 def shorten(definition: dict, attributes) -> tuple[dict, dict[str, str], dict[str, tuple[str, str]]]:
@@ -129,13 +157,13 @@ def shorten(definition: dict, attributes) -> tuple[dict, dict[str, str], dict[st
 
     # measured: deleting a session whose only fact matched no rule at all (assert code 1) crashes the
     # process (free(): invalid pointer). A sentinel rule matches every dossier fact, so that never happens.
-    renamed, actions = {SENTINEL_ACTION: {"all": [{"m": {"$ex": {"s": 1}}}]}}, {}
+    renamed, actions = {SENTINEL_ACTION: {"all": [{"m": {"$ex": {"s": 1}}}], "cap": MAX_FACTS}}, {}
     for i, (action, rule) in enumerate(definition.items()):
         if set(rule) != {"all"} or any(set(p) != {"m"} for p in rule["all"]):
             raise EngineError(f"unexpected rule shape for {action}: {rule}")
         name = f"r{i:0{ACTION_WIDTH - 1}d}"
         rule_id, outcome, *_ = action.split("|")
-        renamed[name] = {"all": [{"m": rename(p["m"])} for p in rule["all"]]}
+        renamed[name] = {"all": [{"m": rename(p["m"])} for p in rule["all"]], "cap": MAX_FACTS}
         actions[name] = (rule_id, outcome)
     return renamed, codes, actions
 
@@ -195,16 +223,72 @@ class DurableEvaluator:
                 return {}
             if self.session == "reuse":
                 return self._evaluate_reusing(rs, body)
-            sid = f"{os.getpid()}-{next(self._counter)}"
-            created = False
-            try:
-                code, state_handle = _core.assert_fact(rs.handle, f'{{"sid":"{sid}",{SENTINEL},{body}}}')[:2]
-                created = code == 0     # never delete a session whose fact matched nothing: that crashes
-                return self._fired(rs, code, state_handle)
-            except _core.error as exc:
-                raise EngineError(f"durable_rules failed: {exc}") from None
-            finally:
-                if created:
+            return self._evaluate_alone(rs, body)
+
+    def _evaluate_alone(self, rs: _Ruleset, body: str) -> dict[str, str]:
+        sid = f"{os.getpid()}-{next(self._counter)}"
+        created = False
+        try:
+            code, state_handle = _core.assert_fact(rs.handle, f'{{"sid":"{sid}",{SENTINEL},{body}}}')[:2]
+            created = code == 0     # never delete a session whose fact matched nothing: that crashes
+            return self._fired(rs, code, state_handle)
+        except _core.error as exc:
+            raise EngineError(f"durable_rules failed: {exc}") from None
+        finally:
+            if created:
+                _core.delete_state(rs.handle, sid)
+
+    def evaluate_many(self, pack: CompiledPack, many: list[dict[str, float]]) -> list[dict[str, str] | EngineError]:
+        """`evaluate` for each dossier's values, in order; a dossier the engine fails on gets its EngineError.
+
+        Dossiers share sessions of up to MAX_FACTS facts, one fact each; a session that fails in any
+        way is discarded and its dossiers are evaluated one by one, as `evaluate` does.
+        """
+        out: list[dict[str, str] | EngineError | None] = [None] * len(many)
+        with self._lock:
+            rs = self._ruleset(pack)
+            bodies = []
+            for i, values in enumerate(many):
+                try:
+                    body = fact_body(values, rs.codes)
+                except EngineError as exc:
+                    out[i] = exc
+                    continue
+                if body is None:
+                    out[i] = {}
+                else:
+                    bodies.append((i, body))
+            for start in range(0, len(bodies), MAX_FACTS):
+                batch = bodies[start:start + MAX_FACTS]
+                try:
+                    fired = self._evaluate_together(rs, [b for _, b in batch])
+                except EngineError:
+                    for i, body in batch:
+                        try:
+                            out[i] = self._evaluate_alone(rs, body)
+                        except EngineError as exc:
+                            out[i] = exc
+                else:
+                    for (i, _), f in zip(batch, fired, strict=True):
+                        out[i] = f
+        return out
+
+    def _evaluate_together(self, rs: _Ruleset, bodies: list[str]) -> list[dict[str, str]]:
+        sid = f"{os.getpid()}-{next(self._counter)}"
+        created = False
+        try:
+            facts = [f'{{"sid":"{sid}","id":"{i:0{ID_WIDTH}d}",{SENTINEL},{b}}}' for i, b in enumerate(bodies)]
+            code, state_handle = _core.assert_facts(rs.handle, f"[{','.join(facts)}]")[:2]
+            # 2: an identical fact was already observed, after part of the batch was stored: delete it all.
+            # Never delete a session one of whose facts matched nothing (1): that crashes.
+            created = code in (0, 2)
+            return self._fired_together(rs, code, state_handle, sid, facts)
+        except _core.error as exc:
+            raise EngineError(f"durable_rules failed: {exc}") from None
+        finally:
+            if created:
+                # a batch that did not parse returned 0 without creating its session (measured)
+                with contextlib.suppress(_core.error):
                     _core.delete_state(rs.handle, sid)
 
     def _evaluate_reusing(self, rs: _Ruleset, body: str) -> dict[str, str]:
@@ -256,4 +340,51 @@ class DurableEvaluator:
             raise EngineError(f"durable_rules ran an action it was not given: {exc}") from None
         if len(fired) != len(names):
             raise EngineError(f"a rule fired twice in one evaluation ({len(names)} actions for {len(fired)} rules)")
+        return fired
+
+    @staticmethod
+    def _fired_together(rs: _Ruleset, code: int, state_handle, sid: str, facts: list[str]) -> list[dict[str, str]]:
+        """Each fact's fired rules, read from actions that deliver every fact a rule matched.
+
+        An action is `{"r0007":[{"m":FACT},{"m":FACT},…]}` with each FACT as it was sent (measured):
+        split at the start of each frame, a frame's first characters are the dossier's id, and the
+        action's length must be exactly that of the frames named, so no frame goes unread.
+        """
+        n = len(facts)
+        if code != 0:
+            raise EngineError(f"durable_rules returned code {code} for a batch of {n} dossier facts")
+        actions, handle, complete = rs.actions, rs.handle, _core.complete_and_start_action
+        frame = f'{{"m":{{"sid":"{sid}","id":"'
+        head = len('{"') + ACTION_WIDTH + len('":[')
+        sizes = [len(f) + len('{"m":}') + 1 for f in facts]     # a frame and its comma (the last has "]}")
+        by_rule: dict[str, list[int]] = {}
+        fired: list[dict[str, str]] = [{} for _ in range(n)]
+        sentinel: list[int] = []
+        message = _core.start_action_for_state(handle, state_handle)
+        message = message[1] if message else None
+        try:
+            while message:
+                ids = list(map(_IDS.__getitem__, map(_ID_OF, message.split(frame)[1:])))
+                if len(message) != head + sum(map(sizes.__getitem__, ids)) + 1:
+                    raise EngineError(f"durable_rules answered with frames not read as sent: {message[:200]}")
+                name = message[2:2 + ACTION_WIDTH]
+                if name == SENTINEL_ACTION:
+                    sentinel += ids
+                    message = complete(handle, state_handle)
+                    continue
+                try:
+                    rule_id, outcome = actions[name]
+                except KeyError:
+                    raise EngineError(f"durable_rules ran an action it was not given: {name!r}") from None
+                by_rule.setdefault(rule_id, []).extend(ids)
+                for i in ids:
+                    fired[i][rule_id] = outcome
+                message = complete(handle, state_handle)
+        except (KeyError, IndexError):
+            raise EngineError(f"durable_rules answered for a dossier id outside the batch of {n}") from None
+        if len(sentinel) != n or len(set(sentinel)) != n:
+            raise EngineError(f"the sentinel rule fired {len(sentinel)} times for {len(set(sentinel))} of {n} dossiers")
+        for rule_id, ids in by_rule.items():
+            if len(set(ids)) != len(ids):
+                raise EngineError(f"rule {rule_id} fired twice for one dossier")
         return fired

@@ -184,10 +184,14 @@ def engine_values(pack: RulePack, deriver: Deriver) -> dict[str, float]:
 
 def evaluate_program(pack: RulePack, deriver: Deriver, engine=None, review=None) -> ProgramResult:
     engine = engine or evaluator()
-    cp = compiled(pack)
+    gathered = _gather(pack, deriver)
+    return _program_result(pack, deriver, gathered, engine.evaluate(compiled(pack), gathered[3]), review)
+
+
+def _program_result(pack: RulePack, deriver: Deriver, gathered, fired: dict[str, str], review=None) -> ProgramResult:
+    """Outcomes, review and decision of one program, from what the engine fired for the dossier."""
     as_of = deriver.as_of
-    facts, refs, targets, values, choices = _gather(pack, deriver)
-    fired = engine.evaluate(cp, values)
+    facts, refs, targets, _, choices = gathered
     outcomes = tuple(
         outcome(r, fired.get(r.id), facts[r.metric],
                 facts[r.ref_metric] if r.ref_kind == "metric" else refs.get(r.id),
@@ -223,3 +227,52 @@ def check(dossier, packs: list[RulePack], catalogue, as_of: dt.date | None = Non
         raise InputError([Problem(r.file, "/program", f"the review is for {r.program!r}, which is not being checked "
                                   f"({', '.join(p.id for p in packs)})") for r in unknown])
     return [evaluate_program(p, deriver, engine, by_program.get(p.id)) for p in packs]
+
+
+def check_many(dossiers: list[tuple[Dossier, list[RulePack]]], catalogue, as_of: dt.date | None = None,
+               engine=None) -> list[list[ProgramResult] | Exception]:
+    """`check` for many dossiers, each against its own packs: one `evaluate_many` per pack for them all.
+
+    Each dossier gets its results, or the exception `check` would have raised for it (the first, in the
+    order `check` meets them: derivation and outcomes program by program), so one dossier's bad input or
+    engine failure never touches another's results.
+    """
+    engine = engine or evaluator()
+    out: list[list[ProgramResult] | Exception | None] = [None] * len(dossiers)
+    prepared = []          # per dossier: its deriver, the gathered values of its packs, the exception met after them
+    for i, (d, packs) in enumerate(dossiers):
+        gathered, stop = [], None
+        try:
+            deriver = Deriver(d, catalogue, as_of or d.as_of)
+            for p in packs:
+                gathered.append(_gather(p, deriver))
+        except Exception as e:  # noqa: BLE001 - raised again for this dossier alone, where `check` would have
+            stop = e
+            if not gathered:
+                out[i] = e
+                continue
+        prepared.append((i, deriver, gathered, stop))
+    by_pack: dict[str, tuple[RulePack, list[tuple[int, int]]]] = {}
+    for k, (i, _, gathered, _) in enumerate(prepared):
+        for j, p in enumerate(dossiers[i][1][:len(gathered)]):
+            by_pack.setdefault(f"{p.id}-{p.files_sha256}", (p, []))[1].append((k, j))
+    fired: dict[tuple[int, int], dict[str, str] | Exception] = {}
+    many = getattr(engine, "evaluate_many", None) or (lambda cp, vs: [engine.evaluate(cp, v) for v in vs])
+    for p, where in by_pack.values():
+        got = many(compiled(p), [prepared[k][2][j][3] for k, j in where])
+        fired.update(zip(where, got, strict=True))
+    for k, (i, deriver, gathered, stop) in enumerate(prepared):
+        results = []
+        try:
+            for j, g in enumerate(gathered):
+                f = fired[(k, j)]
+                if isinstance(f, Exception):
+                    raise f
+                results.append(_program_result(dossiers[i][1][j], deriver, g, f))
+            if stop is not None:
+                raise stop
+        except Exception as e:  # noqa: BLE001 - this dossier's failure, reported for it alone
+            out[i] = e
+            continue
+        out[i] = results
+    return out

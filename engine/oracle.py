@@ -20,3 +20,6 @@ class PythonEvaluator:
                 continue
             fired[r.rule_id] = "pass" if _OPS[r.op](v, t) else "fail"
         return fired
+
+    def evaluate_many(self, pack: CompiledPack, many: list[dict[str, float]]) -> list[dict[str, str]]:
+        return [self.evaluate(pack, values) for values in many]

@@ -1,4 +1,5 @@
 """durable_rules behind its adapter agrees with the plain-Python oracle, and sessions never leak."""
+import importlib.util
 import json
 import math
 
@@ -6,14 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import load
+from engine import durable_adapter, load
 from engine.compile import CompiledPack, CompiledRule, compile_pack
+from engine.derive import Deriver
 from engine.durable_adapter import DurableEvaluator, EngineError, number, to_json
-from engine.evaluate import check
+from engine.evaluate import check, check_many, compiled, engine_values
 from engine.oracle import PythonEvaluator
-from engine.validate import load_dossier
+from engine.validate import dossier_from_data, load_dossier
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, ROOT
 
 DURABLE, ORACLE = DurableEvaluator(), PythonEvaluator()
 PACK = load.pack("eip-integrated")
@@ -108,3 +110,93 @@ def test_comparison_against_an_absent_metric_fires_nothing():
     # "zone growth > municipal average" when the municipal average was absent
     fired = DURABLE.evaluate(COMPILED, {"gdp_growth_zone": 0.0, "gdp_growth_provincial": 0.0})
     assert fired == {"EIP-I-G.1": "fail"}
+
+
+# --- many dossiers in one session (evaluate_many, check_many: the batch path) ---------------------
+
+def _generated(n: int, seed: int = 11):
+    spec = importlib.util.spec_from_file_location("parkcert_bench_generate", ROOT / "bench" / "generate.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    cat, known = load.catalogue(), load.pack_ids()
+    raws = [json.dumps(d, ensure_ascii=False).encode() for d in gen.generate(n, seed)]
+    return [dossier_from_data(json.loads(r), r, cat, known, shown=f"gen-{i}") for i, r in enumerate(raws)]
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return _generated(240)
+
+
+def test_many_dossiers_in_one_session_agree_with_the_oracle_for_every_pack(generated):
+    cat = load.catalogue()
+    lone_reference = {"gdp_growth_provincial": 3.0}         # a fact only the sentinel rule matches
+    for pid in load.pack_ids():
+        pack = load.pack(pid)
+        cp = compiled(pack)
+        many = [engine_values(pack, Deriver(d, cat, d.as_of)) for d in generated]
+        many += many[:30] + [{}, lone_reference, {}] + many[:3]        # identical dossiers, empty ones
+        got = DURABLE.evaluate_many(cp, many)
+        assert got == ORACLE.evaluate_many(cp, many), pid
+        assert got == [DURABLE.evaluate(cp, v) for v in many], pid
+
+
+def test_check_many_gives_what_check_gives_each_dossier(generated):
+    cat = load.catalogue()
+    packs = [load.pack(p) for p in load.pack_ids()]
+    jobs = [(d, packs[i % 3:]) for i, d in enumerate(generated[:60])]      # each dossier its own programs
+    many = check_many(jobs, cat, engine=DURABLE)
+    assert [statuses(r) for r in many] == [statuses(check(d, ps, cat, engine=ORACLE)) for d, ps in jobs]
+    assert [statuses(r) for r in check_many(jobs, cat, engine=ORACLE)] == [statuses(r) for r in many]
+
+
+def test_sessions_larger_than_the_live_session_limit_and_the_cap(monkeypatch):
+    # more dossiers than a ruleset's 1,024 live sessions, in one session; then split at MAX_FACTS
+    values = [{"energy_per_iav": 0.3 + i / 1000, "water_per_iav": 5.0 + i % 7} for i in range(1500)]
+    expected = ORACLE.evaluate_many(COMPILED, values)
+    assert DURABLE.evaluate_many(COMPILED, values) == expected
+    monkeypatch.setattr(durable_adapter, "MAX_FACTS", 100)
+    assert DURABLE.evaluate_many(COMPILED, values) == expected
+    for _ in range(1100):                                   # every session deleted: the ruleset still takes more
+        DURABLE.evaluate_many(COMPILED, values[:2])
+    assert DURABLE.evaluate(COMPILED, values[0]) == expected[0]
+
+
+def test_dossier_ids_in_a_session_have_distinct_message_hashes():
+    # durable_rules knows a fact by the 32-bit FNV-1a hash of its id (state.c): two ids of one
+    # session with the same hash would make the second an "already observed" fact
+    def fnv1a(text: str) -> int:
+        h = 2166136261
+        for byte in text.encode():
+            h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+        return h
+    assert fnv1a("id") == 926444256          # HASH_ID in state.h: the same function as the C core's
+    ids = [f"{i:0{durable_adapter.ID_WIDTH}d}" for i in range(durable_adapter.MAX_FACTS)]
+    assert len({fnv1a(i) for i in ids}) == len(ids)
+
+
+def test_a_failing_batch_is_run_again_dossier_by_dossier_and_only_the_culprit_fails(monkeypatch):
+    values = [{"energy_per_iav": 0.4}, {"energy_per_iav": 0.6}, {"energy_per_iav": 0.5}, {"water_per_iav": 9.0}]
+    real = durable_adapter.fact_body
+
+    def broken(vals, codes=None):    # text the C parser refuses: as a batch, it answered code 0 and no session
+        body = real(vals, codes)
+        return body.replace("0.6", "6.0e-1.") if body and "0.6" in body else body
+
+    monkeypatch.setattr(durable_adapter, "fact_body", broken)
+    got = DURABLE.evaluate_many(COMPILED, values)
+    assert isinstance(got[1], EngineError)
+    assert [g for i, g in enumerate(got) if i != 1] == [ORACLE.evaluate(COMPILED, v) for i, v in enumerate(values)
+                                                       if i != 1]
+
+
+def test_one_unsendable_value_fails_only_its_own_dossier():
+    cat = load.catalogue()
+    values = [{"energy_per_iav": 0.4}, {"energy_per_iav": math.inf}, {"energy_per_iav": 0.7}]
+    got = DURABLE.evaluate_many(COMPILED, values)
+    assert isinstance(got[1], EngineError) and "inf" in str(got[1])
+    assert got[0] == {"EIP-I-2.2": "pass"} and got[2] == {"EIP-I-2.2": "fail"}
+    d = load_dossier(sorted(EXAMPLES.glob("*.json"))[0], cat, load.pack_ids())
+    first, broken, last = check_many([(d, [PACK]), (d, [PACK, "not a pack"]), (d, [PACK])], cat, engine=DURABLE)
+    assert isinstance(broken, Exception)               # the error `check` raises, for that dossier alone
+    assert statuses(first) == statuses(last) == statuses(check(d, [PACK], cat, engine=ORACLE))

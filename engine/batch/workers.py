@@ -15,8 +15,7 @@ from pathlib import Path
 
 from .. import bounds, load
 from ..assess import programs_for
-from ..evaluate import check as check_programs
-from ..evaluate import compiled
+from ..evaluate import check_many, compiled
 from ..evaluate import evaluator as make_evaluator
 from ..problems import InputError, Problem, printable
 from ..result import compact_document, document
@@ -100,32 +99,50 @@ def _load(item: Item, w: _Worker):
     return dossier_from_data(parse_json(item.raw, item.key), item.raw, w.catalogue, w.known, shown=shown)
 
 
-def _check_one(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | None]:
-    """One dossier: its result, or an error line for it. Nothing raised here stops the batch."""
+def _error(item: Item, e: Exception) -> Checked:
+    problem = Problem(item.key, "", f"internal error while checking this dossier: {e.__class__.__name__}: {e}")
+    return Checked(item.key, item.file, item.line, item.sha256, "error",
+                   error=error_record(item.file, item.line, item.sha256, [problem], kind="error"))
+
+
+def _invalid(item: Item, sha: str, e: InputError) -> Checked:
+    return Checked(item.key, item.file, item.line, sha, "invalid", error=error_record(item.file, item.line, sha, e.problems))
+
+
+def _read(item: Item, w: _Worker):
+    """A dossier and the packs it is checked against, or what it gets instead (an invalid or error line)."""
+    try:
+        try:
+            d = _load(item, w)
+        except InputError as e:
+            return _invalid(item, item.sha256, e)
+        try:
+            wanted = w.options.programs
+            # as `check` does: `all` is every pack made for the zone's type
+            packs = w.packs if not wanted or "all" in wanted else {p: w.packs[p] for p in wanted}
+            return d, programs_for(d, wanted, packs)[0]
+        except InputError as e:
+            return _invalid(item, d.sha256, e)
+    except Exception as e:  # noqa: BLE001 - one dossier's failure must not stop the batch; it is reported
+        return _error(item, e)
+
+
+def _check_one(item: Item, d, results, outdir: Path, tables: Rows) -> tuple[Checked, str | None]:
+    """One dossier's outputs from its results (or the exception checking it raised). Nothing raised here stops the batch."""
     orow, vrow = tables.outcome_count(), len(tables)
     try:
-        return _check(item, outdir, tables)
+        return _outputs(item, d, results, outdir, tables)
     except Exception as e:  # noqa: BLE001 - one dossier's failure must not stop the batch; it is reported
         tables.truncate(orow, vrow)      # rows it may have half added
-        problem = Problem(item.key, "", f"internal error while checking this dossier: {e.__class__.__name__}: {e}")
-        return Checked(item.key, item.file, item.line, item.sha256, "error",
-                       error=error_record(item.file, item.line, item.sha256, [problem], kind="error")), None
+        return _error(item, e), None
 
 
-def _check(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | None]:
+def _outputs(item: Item, d, results, outdir: Path, tables: Rows) -> tuple[Checked, str | None]:
     w = _W
+    data, raw, sha = d.data, d.raw, d.sha256
     try:
-        d = _load(item, w)
-        data, raw, sha = d.data, d.raw, d.sha256
-    except InputError as e:
-        return Checked(item.key, item.file, item.line, item.sha256, "invalid",
-                       error=error_record(item.file, item.line, item.sha256, e.problems)), None
-    try:
-        wanted = w.options.programs
-        # as `check` does: `all` is every pack made for the zone's type
-        packs = w.packs if not wanted or "all" in wanted else {p: w.packs[p] for p in wanted}
-        chosen, _ = programs_for(d, wanted, packs)
-        results = check_programs(d, chosen, w.catalogue, as_of=w.options.as_of, engine=w.engine)
+        if isinstance(results, Exception):
+            raise results
         # the compact form and the tables need no provenance; --full and the PDF report do
         doc = document(results, w.engine.name, provenance=w.options.full or w.renderer is not None)
         if w.options.full:
@@ -142,8 +159,7 @@ def _check(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | None]
             with atomic_output(outdir / pdf) as fh:
                 fh.write(rendered.pdf)
     except InputError as e:   # a value only a pack can judge (a zone attribute it does not know): bad input
-        return Checked(item.key, item.file, item.line, sha, "invalid",
-                       error=error_record(item.file, item.line, sha, e.problems)), None
+        return _invalid(item, sha, e), None
     rows = summary_rows(doc, pdf)
     for r in rows:
         r[1], r[2] = printable(item.file), item.line
@@ -156,13 +172,24 @@ def _check(item: Item, outdir: Path, tables: Rows) -> tuple[Checked, str | None]
 
 
 def run_chunk(name: str, items: list[Item]) -> ChunkDone:
-    """Check a chunk of dossiers; their result lines reach the disk (atomically) before this returns."""
+    """Check a chunk of dossiers; their result lines reach the disk (atomically) before this returns.
+
+    The chunk's dossiers are read first and checked together (`check_many`: the rule engine sees
+    them all at once); each then gets its outputs, or its own invalid or error line.
+    """
     t0 = time.perf_counter()
-    state = _W.state
+    w = _W
+    state = w.state
     outdir = state.parent
+    read = [_read(item, w) for item in items]
+    todo = [r for r in read if not isinstance(r, Checked)]
+    checked = iter(check_many(todo, w.catalogue, as_of=w.options.as_of, engine=w.engine))
     outcomes, buffer, pos, tables = [], io.BytesIO(), 0, Rows()
-    for item in items:
-        o, line = _check_one(item, outdir, tables)
+    for item, r in zip(items, read, strict=True):
+        if isinstance(r, Checked):
+            o, line = r, None
+        else:
+            o, line = _check_one(item, r[0], next(checked), outdir, tables)
         if line is not None:
             data = line.encode("utf-8") + b"\n"
             o.offset, o.length = pos, len(data)
