@@ -164,7 +164,9 @@ class Deriver:
 
     def _quantity(self, name: str, year: int):
         s = (self.dossier.data.get("series") or {}).get(name)
-        ptr = pointer(["series", name, "values", str(year)])
+        # the pointer of every input, most of them plain names: the f-string is RFC 6901 for those
+        ptr = f"/series/{name}/values/{year}" if "/" not in name and "~" not in name else \
+            pointer(["series", name, "values", str(year)])
         if s is None or str(year) not in s["values"]:
             raise Missing(f"no value for {name} in {year} (expected at {ptr})")
         raw = s["values"][str(year)]
