@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from . import glossary
 from .verdict import GENERIC as GENERIC_VERDICT
 
 STATUS_LABEL = {
@@ -132,8 +133,11 @@ def threshold_choice(o: dict, lang: str = "en") -> str | None:
     if not c:
         return None
     sym = o["comparison"]["symbol"]
-    u = unit(c["unit"])
-    others = "; ".join(f"{k}: {sym} {number(v, lang)}" for k, v in c["cases"].items())
+    u = glossary.unit(unit(c["unit"]), lang)
+    titles = c.get("case_titles") or {}
+    others = ("; " if lang == "en" else "；").join(
+        f"{titles[k][lang] if k in titles else k}{': ' if lang == 'en' else '：'}{sym} {number(v, lang)}"
+        for k, v in c["cases"].items())
     default = f"{sym} {number(c['default'], lang)} {u}".rstrip()
     if c["branch"] == "undeclared":
         return (f"threshold depends on {c['title']['en']} ({c['pointer']}), which the dossier does not declare "

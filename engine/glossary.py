@@ -21,7 +21,10 @@ def _glossary() -> dict:
             "citations": [(re.compile(p), r) for p, r in data["citations"]],
             "reasons": [(re.compile(p), r) for p, r in data["reasons"]],
             "formulas": [(re.compile(p), r) for p, r in data.get("formulas") or ()],
-            "fields": data.get("fields") or {}}
+            "fields": data.get("fields") or {},
+            "values": [(re.compile(p), r) for p, r in data.get("values") or ()],
+            "terms": [(re.compile(rf"(?<![A-Za-z0-9_-]){re.escape(en)}(?![A-Za-z0-9_-])"), zh)
+                      for en, zh in data.get("terms") or ()]}
 
 
 def unit(spelling: str, lang: str) -> str:
@@ -43,22 +46,53 @@ def citation(text: str, lang: str) -> str:
     return _rewrite(text, _glossary()["citations"]) if lang == "zh" and text else text
 
 
-_IDENTIFIER = re.compile(r"(?<![/A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![/A-Za-z0-9_])")
+# a lowercase word that may be a catalogue name (energy_consumption, gdp); a pointer's segments are not
+_WORD = re.compile(r"(?<![/A-Za-z0-9_.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)*(?![/A-Za-z0-9_-])")
+_LABELLED = re.compile(r"^([a-z][a-z0-9_]*)( target)?: (.+)$", re.S)
+
+
+def names(text: str, lang: str) -> str:
+    """Every catalogue or field name in a text by its Chinese title (other words as they are)."""
+    if lang != "zh" or not text:
+        return text
+    return _WORD.sub(lambda m: name(m.group(0), lang), text)
+
+
+def _reason(text: str, g: dict, lang: str) -> str:
+    # the engine prefixes a reason with the quantity it is about ("cod_emissions: not in the dossier (…)"), and
+    # joins two reasons with '; ' — but some whole forms carry a '; ' of their own, so they are tried first
+    labelled = _LABELLED.match(text)
+    if labelled:
+        label = name(labelled.group(1), lang) + ("目标" if labelled.group(2) else "")
+        return f"{label}：{_reason(labelled.group(3), g, lang)}"
+    whole = _rewrite(text, g["reasons"])
+    if whole == text and "; " in text:
+        return "；".join(_reason(part, g, lang) for part in text.split("; "))
+    return whole
 
 
 def reason(text: str, lang: str) -> str:
-    """An engine reason (or tranche condition, declared target) in zh, where the glossary knows its form; the
-    catalogue names in it by their Chinese titles, its units as Chinese statistics write them."""
+    """An engine reason (or warning, tranche condition, declared target) in zh, where the glossary knows its form;
+    the catalogue names in it by their Chinese titles, its units as Chinese statistics write them."""
     if lang != "zh" or not text:
         return text
-    text = _rewrite(text, _glossary()["reasons"])
-    text = _IDENTIFIER.sub(lambda m: name(m.group(0), lang), text)
-    return unit(text, lang)
+    g = _glossary()
+    text = _rewrite(_reason(text, g, lang), g["terms"])
+    return unit(names(text, lang), lang)
 
 
 def formula(text: str, lang: str) -> str:
-    """How a value was read, in zh where the glossary knows the reading (arithmetic formulas stay as written)."""
-    return _rewrite(text, _glossary()["formulas"]) if lang == "zh" and text else text
+    """How a value was read, in zh: the glossary's readings, catalogue names by their titles."""
+    if lang != "zh" or not text:
+        return text
+    return names(_rewrite(text, _glossary()["formulas"]), lang)
+
+
+def value(text: str, lang: str) -> str:
+    """A value the engine wrote as words ("3 entries") in zh; a dossier's own text is left as it is."""
+    if lang != "zh" or not text:
+        return text
+    return _rewrite(text, _glossary()["values"])
 
 
 def name(identifier: str, lang: str) -> str:

@@ -297,7 +297,8 @@ def _pack(program: str, folder: Path, root: Path, dirs: tuple[Path, ...]) -> Rul
     if h["id"] != program:
         problems.append(Problem(head.path, "/id", f"expected the folder name {program!r}, found {h['id']!r}", head.line(["id"])))
     params = {n: Parameter(n, p["value"], " ".join(p["note"].split()), bool(p.get("provisional")), p.get("unit"),
-                           " ".join(p["note_zh"].split()) if p.get("note_zh") else None)
+                           " ".join(p["note_zh"].split()) if p.get("note_zh") else None,
+                           _text(p["title"]) if p.get("title") else None)
               for n, p in (h.get("parameters") or {}).items()}
     period, period_params = None, []
     if "derivation" in h and "period_years" in h["derivation"]:

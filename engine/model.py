@@ -77,6 +77,7 @@ class Parameter:
     provisional: bool = False
     unit: str | None = None
     note_zh: str | None = None
+    title: Text | None = None    # what a report calls it; its name when the pack gives none
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import io
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -100,14 +101,21 @@ def unit_text(u: str | None, lang: str = "en") -> str:
     return text
 
 
+_NAMES = re.compile(r"[a-z][a-z0-9_]*(?:, [a-z][a-z0-9_]*)*")   # what the engine writes for the filled keys of an object
+
+
 def value_text(v, lang: str) -> str:
     """Any dossier or result value as short text: numbers via fmt.number, objects as key: value pairs."""
+    zh = lang == "zh"
     if isinstance(v, dict):
-        return "; ".join(f"{glossary.name(k, lang)}: {value_text(x, lang)}" for k, x in v.items())
+        return ("；" if zh else "; ").join(f"{glossary.name(k, lang)}{'：' if zh else ': '}{value_text(x, lang)}"
+                                          for k, x in v.items())
     if isinstance(v, list):
-        return ", ".join(value_text(x, lang) for x in v) or "—"
-    if isinstance(v, str):
-        return v
+        return ("、" if zh else ", ").join(value_text(x, lang) for x in v) or "—"
+    if isinstance(v, str):   # catalogue or field names by their titles; the engine's words in zh
+        if zh and _NAMES.fullmatch(v):
+            return "、".join(glossary.name(x, lang) for x in v.split(", "))
+        return glossary.value(v, lang)
     return fmt.number(v, lang)
 
 
@@ -397,7 +405,8 @@ def review_view(p: dict, rows: list[Row], lang: str, t: dict) -> dict | None:
     return {
         "file": rv["file"], "sha256": rv["sha256"], "meeting_date": rv["meeting_date"],
         "panel_name": panel.get("name") or "",
-        "members": [{"name": m["name"], "role": m.get("role") or "", "affiliation": m.get("affiliation") or ""}
+        # a role the workspace knows (chair, member) in the report's language; a panel's own wording as written
+        "members": [{"name": m["name"], "role": t.get(f"role_{m.get('role')}", m.get("role") or ""), "affiliation": m.get("affiliation") or ""}
                     for m in panel["members"]],
         "recommendation": ({"label": t.get(f"rec_{rec['decision']}", rec["decision"]), "decision": rec["decision"],
                             "text": rec.get("text") or ""} if rec else None),
@@ -441,7 +450,7 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
         "p": p,
         "id": p["program"],
         "title": p["title"][lang],
-        "other_title": p["title"]["en" if lang == "zh" else "zh"],
+        "other_title": p["title"]["zh"] if lang == "en" else None,   # zh: no English subtitle
         "verdict": p["verdict"],
         "verdict_label": verdict_label(p, lang),
         "detail": decision_detail(p, lang, t),
@@ -461,7 +470,8 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
         "checklist": [r for r in rows if _eligibility(r.o)],
         "groups": groups,
         "derivations": derivations,
-        "provisional": [{"name": x["name"], "value": value_text(x["value"], lang), "unit": unit_text(x["unit"], lang),
+        "provisional": [{"name": x["name"], "title": (x.get("title") or {}).get(lang) or x["name"],
+                         "value": value_text(x["value"], lang), "unit": unit_text(x["unit"], lang),
                          "note": (x.get("note_zh") or x["note"]) if lang == "zh" else x["note"]}
                         for x in p["provisional"]],
         "provisional_translated": lang == "zh" and all(x.get("note_zh") for x in p["provisional"]),
@@ -476,7 +486,8 @@ def pack_views(p: dict, lang: str, t: dict) -> dict:
     source = (t["pack_shipped"] if src["origin"] == "shipped"
               else t["pack_external"].format(folder=src["folder"], sha=src["sha256"]))
     states = {"met": "pass", "not_met": "fail", "incomplete": "missing"}
-    groups = [{"title": g["title"][lang], "clause": g.get("clause") or "", "needs": fmt.group_requirement(g, lang),
+    groups = [{"title": g["title"][lang], "clause": glossary.citation(g.get("clause") or "", lang),
+               "needs": fmt.group_requirement(g, lang),
                "passing": g["passing"], "failing": g["failing"], "missing": g["missing"],
                "state": states[g["state"]], "state_label": fmt.GROUP_STATE[lang][g["state"]],
                "nearest": fmt.group_nearest(g, lang)} for g in p.get("groups") or ()]
@@ -503,7 +514,7 @@ def readiness_view(doc: dict, lang: str, t: dict) -> dict | None:
     for row in r["programs"]:
         base = {"id": row["program"], "title": row["title"][lang]}
         if row["verdict"] == "not_for_zone_type":
-            rows.append({**base, "skipped": True, "reason": row.get("reason") or ""})
+            rows.append({**base, "skipped": True, "reason": glossary.reason(row.get("reason") or "", lang)})
             continue
         n, p = by_id.get(row["program"], (None, None))
         columns.append(row["program"])
@@ -521,7 +532,8 @@ def readiness_view(doc: dict, lang: str, t: dict) -> dict | None:
              "rules": [m["programs"].get(c, []) for c in columns],
              "shared": sum(1 for c in columns if m["programs"].get(c)) > 1}
             for m in cat["metrics"]]})
-    return {"rows": rows, "columns": columns, "nearest": r["nearest"], "crosswalk": crosswalk,
+    nearest = next((row["title"] for row in rows if row["id"] == r["nearest"]), r["nearest"])
+    return {"rows": rows, "columns": columns, "nearest": nearest, "crosswalk": crosswalk,
             "review_statuses": any(row["counts"].get(k) for row in rows if not row["skipped"] for k in REVIEW_STATUSES)}
 
 
@@ -576,6 +588,8 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date, trail=Non
         "generator": f"ParkCert {__version__}",
         "value_text": lambda v, u=None: f"{value_text(v, lang)} {unit_text(u, lang)}".strip(),
         "source_text": lambda s: source_text(s, t),
+        "reason_text": lambda s: glossary.reason(s or "", lang),
+        "name_text": lambda s: glossary.names(s or "", lang),
         "svg_uri": svg_uri,
     }
 

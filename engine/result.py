@@ -96,6 +96,7 @@ def _choice(o: Outcome, result: ProgramResult) -> dict | None:
             "zone_value": c.zone_value,
             "value_title": {"en": value_title.en, "zh": value_title.zh} if value_title else None,
             "branch": c.branch, "threshold": c.threshold, "cases": dict(by.written), "default": by.default_written,
+            "case_titles": {k: {"en": attr.values[k].en, "zh": attr.values[k].zh} for k in by.written if k in attr.values},
             "unit": by.unit_written}
 
 
@@ -133,7 +134,8 @@ def program_document(r: ProgramResult, provenance: bool = True) -> dict:
         "counts": r.counts(),
         "categories": [{"id": c.id, "title": {"en": c.title.en, "zh": c.title.zh}, "section": c.section,
                         "decides": p.decision.decides(c.id)} for c in p.categories],
-        "provisional": [{"name": x.name, "value": x.value, "unit": x.unit, "note": x.note, "note_zh": x.note_zh}
+        "provisional": [{"name": x.name, "value": x.value, "unit": x.unit, "note": x.note, "note_zh": x.note_zh,
+                         "title": {"en": x.title.en, "zh": x.title.zh} if x.title else None}
                         for x in r.provisional],
         "outcomes": [_outcome(o, r, provenance) for o in r.outcomes],
         "review": r.review,
