@@ -406,7 +406,8 @@ def review_view(p: dict, rows: list[Row], lang: str, t: dict) -> dict | None:
         "file": rv["file"], "sha256": rv["sha256"], "meeting_date": rv["meeting_date"],
         "panel_name": panel.get("name") or "",
         # a role the workspace knows (chair, member) in the report's language; a panel's own wording as written
-        "members": [{"name": m["name"], "role": t.get(f"role_{m.get('role')}", m.get("role") or ""), "affiliation": m.get("affiliation") or ""}
+        "members": [{"name": m["name"], "role": t.get(f"role_{m.get('role')}", m.get("role") or ""),
+                     "affiliation": m.get("affiliation") or ""}
                     for m in panel["members"]],
         "recommendation": ({"label": t.get(f"rec_{rec['decision']}", rec["decision"]), "decision": rec["decision"],
                             "text": rec.get("text") or ""} if rec else None),
