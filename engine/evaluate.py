@@ -61,7 +61,7 @@ def _not_in_force(rule: Rule) -> str:
 
 def outcome(rule: Rule, fired: str | None, fact: Fact, ref: Fact | None, in_force: bool,
             target: Target | None = None, applies: tuple[bool | None, str] = (True, ""),
-            data_year: int | None = None, choice: ThresholdChoice | None = None) -> Outcome:
+            data_year: int | None = None, choice: ThresholdChoice | None = None, remedies: bool = True) -> Outcome:
     op = rule.op
     threshold = ref.value if ref is not None else choice.threshold if choice is not None else rule.threshold
     if rule.ref_kind == "target" and target is not None:
@@ -103,7 +103,7 @@ def outcome(rule: Rule, fired: str | None, fact: Fact, ref: Fact | None, in_forc
         gap, pct = _gap(op, as_number(fact.value), as_number(threshold))
         if isinstance(fact.value, dt.date):
             pct = None  # a gap in days has no meaningful share of a date
-        elif fired == "fail" and rule.ref_kind is None:
+        elif fired == "fail" and rule.ref_kind is None and remedies:
             fixes = levers(fact, threshold, rule.unit)
         if target is not None:
             progress = _progress(target, as_number(fact.value))
@@ -188,7 +188,8 @@ def evaluate_program(pack: RulePack, deriver: Deriver, engine=None, review=None)
     return _program_result(pack, deriver, gathered, engine.evaluate(compiled(pack), gathered[3]), review)
 
 
-def _program_result(pack: RulePack, deriver: Deriver, gathered, fired: dict[str, str], review=None) -> ProgramResult:
+def _program_result(pack: RulePack, deriver: Deriver, gathered, fired: dict[str, str], review=None,
+                    remedies: bool = True) -> ProgramResult:
     """Outcomes, review and decision of one program, from what the engine fired for the dossier."""
     as_of = deriver.as_of
     facts, refs, targets, _, choices = gathered
@@ -196,7 +197,7 @@ def _program_result(pack: RulePack, deriver: Deriver, gathered, fired: dict[str,
         outcome(r, fired.get(r.id), facts[r.metric],
                 facts[r.ref_metric] if r.ref_kind == "metric" else refs.get(r.id),
                 r.in_force(as_of), targets.get(r.id), _applies(r, deriver), deriver.reference_year,
-                choices.get(r.id))
+                choices.get(r.id), remedies)
         for r in pack.rules)
     review_meta = None
     if review is not None:
@@ -230,12 +231,13 @@ def check(dossier, packs: list[RulePack], catalogue, as_of: dt.date | None = Non
 
 
 def check_many(dossiers: list[tuple[Dossier, list[RulePack]]], catalogue, as_of: dt.date | None = None,
-               engine=None) -> list[list[ProgramResult] | Exception]:
+               engine=None, remedies: bool = True) -> list[list[ProgramResult] | Exception]:
     """`check` for many dossiers, each against its own packs: one `evaluate_many` per pack for them all.
 
     Each dossier gets its results, or the exception `check` would have raised for it (the first, in the
     order `check` meets them: derivation and outcomes program by program), so one dossier's bad input or
-    engine failure never touches another's results.
+    engine failure never touches another's results. remedies=False: no levers (the changes that would close
+    a gap, a fifth of the outcomes' time), for outputs that do not show them.
     """
     engine = engine or evaluator()
     out: list[list[ProgramResult] | Exception | None] = [None] * len(dossiers)
@@ -268,7 +270,7 @@ def check_many(dossiers: list[tuple[Dossier, list[RulePack]]], catalogue, as_of:
                 f = fired[(k, j)]
                 if isinstance(f, Exception):
                     raise f
-                results.append(_program_result(dossiers[i][1][j], deriver, g, f))
+                results.append(_program_result(dossiers[i][1][j], deriver, g, f, remedies=remedies))
             if stop is not None:
                 raise stop
         except Exception as e:  # noqa: BLE001 - this dossier's failure, reported for it alone

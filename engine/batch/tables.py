@@ -112,25 +112,25 @@ class Rows:
             n += len(outcomes)
             for k, v in per_program.items():
                 out[k].extend([v] * len(outcomes))
-            for o in outcomes:
-                cmp = o["comparison"]
-                out["rule_id"].append(o["rule_id"])
-                out["title_en"].append(o["title"]["en"])
-                out["title_zh"].append(o["title"]["zh"])
-                out["category"].append(o["category"])
-                out["metric"].append(o["metric"])
-                out["clause"].append(o.get("clause"))
-                out["decides"].append(o["decides"])
-                out["status"].append(o["status"])
-                out["engine_status"].append(o.get("engine_status") or o["status"])
-                out["value"].append(_number(o["value"]))
-                out["value_date"].append(_date(o["value"]))
-                out["unit"].append(o["unit"])
-                out["op"].append(cmp["op"])
-                out["threshold"].append(_number(cmp["threshold"]))
-                out["threshold_date"].append(_date(cmp["threshold"]))
-                out["gap"].append(o["gap"])
-                out["gap_pct"].append(o["gap_pct"])
+            # column by column: a list comprehension each, not 17 appends per outcome
+            values = [o["value"] for o in outcomes]
+            thresholds = [o["comparison"]["threshold"] for o in outcomes]
+            for k, column in (("rule_id", [o["rule_id"] for o in outcomes]),
+                              ("title_en", [o["title"]["en"] for o in outcomes]),
+                              ("title_zh", [o["title"]["zh"] for o in outcomes]),
+                              ("category", [o["category"] for o in outcomes]),
+                              ("metric", [o["metric"] for o in outcomes]),
+                              ("clause", [o.get("clause") for o in outcomes]),
+                              ("decides", [o["decides"] for o in outcomes]),
+                              ("status", [o["status"] for o in outcomes]),
+                              ("engine_status", [o.get("engine_status") or o["status"] for o in outcomes]),
+                              ("value", list(map(_number, values))), ("value_date", list(map(_date, values))),
+                              ("unit", [o["unit"] for o in outcomes]),
+                              ("op", [o["comparison"]["op"] for o in outcomes]),
+                              ("threshold", list(map(_number, thresholds))),
+                              ("threshold_date", list(map(_date, thresholds))),
+                              ("gap", [o["gap"] for o in outcomes]), ("gap_pct", [o["gap_pct"] for o in outcomes])):
+                out[k].extend(column)
         return n, len(doc["programs"])
 
     def write(self, outcomes: Path, verdicts: Path) -> None:

@@ -183,7 +183,9 @@ def run_chunk(name: str, items: list[Item]) -> ChunkDone:
     outdir = state.parent
     read = [_read(item, w) for item in items]
     todo = [r for r in read if not isinstance(r, Checked)]
-    checked = iter(check_many(todo, w.catalogue, as_of=w.options.as_of, engine=w.engine))
+    # the compact form and the tables show no levers; --full and the PDF report do
+    checked = iter(check_many(todo, w.catalogue, as_of=w.options.as_of, engine=w.engine,
+                              remedies=w.options.full or w.renderer is not None))
     outcomes, buffer, pos, tables = [], io.BytesIO(), 0, Rows()
     for item, r in zip(items, read, strict=True):
         if isinstance(r, Checked):
