@@ -129,7 +129,7 @@ def _distributions(table: pa.Table, lang: str) -> list[dict]:
         values = rows.column("value").to_pylist()
         thresholds = {t for t in rows.column("threshold").to_pylist() if t is not None}
         first = rows.slice(0, 1).to_pylist()[0]
-        out.append({"id": rule, "title": first[f"title_{lang}"], "unit": unit_text(first["unit"]),
+        out.append({"id": rule, "title": first[f"title_{lang}"], "unit": unit_text(first["unit"], lang),
                     "values": values, "threshold": thresholds.pop() if len(thresholds) == 1 else None,
                     "statuses": _strings(rows, "status").to_pylist()})
     return out

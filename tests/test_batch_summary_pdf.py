@@ -43,3 +43,7 @@ def test_the_program_nearest_to_each_zone_follows_the_readiness_order(tmp_path, 
         _, doc, _ = run("check", EXAMPLES / f, "--program", "all", "--format", "json")
         doc = json.loads(doc)
         assert nearest[doc["dossier"]["zone"]["id"]] == doc["readiness"]["nearest"]
+    # the Chinese picture writes each indicator's unit as Chinese statistics do
+    zh = national.picture(out / "outcomes.parquet", out / "verdicts.parquet", "zh")
+    units = {d["unit"] for p in zh["pictures"] for d in p.distributions}
+    assert "吨标准煤/万元" in units and not any("RMB" in u or "tce" in u for u in units), units

@@ -8,7 +8,7 @@ import json
 import jinja2
 import yaml
 
-from .. import render
+from .. import glossary, render
 from ..paths import REPORTS
 from ..web import views as web_views
 
@@ -38,13 +38,13 @@ def number(v, lang: str) -> str:
     return render.value_text(v, lang)
 
 
-def unit_text(u: str | None) -> str:
-    return "" if u in (None, "1", "bool") else render.unit_text(u)
+def unit_text(u: str | None, lang: str = "en") -> str:
+    return "" if u in (None, "1", "bool") else render.unit_text(u, lang)
 
 
 def outcome_row(o: dict, lang: str) -> dict:
     """One outcome as a table row: value, threshold and gap in the rule's unit, as the report writes them."""
-    unit = unit_text(o.get("unit"))
+    unit = unit_text(o.get("unit"), lang)
     c = o["comparison"]
     threshold = f"{c['symbol']} {number(c['threshold'], lang)}" if c.get("threshold") is not None else "—"
     return {"id": o["rule_id"], "title": o["title"][lang], "status": o["status"],
@@ -52,7 +52,7 @@ def outcome_row(o: dict, lang: str) -> dict:
             "threshold": threshold,
             # a gap is shown where there is one to close; a negative gap is headroom, not news
             "gap": number(o["gap"], lang) if (o.get("gap") or 0) > 0 else "",
-            "clause": o.get("clause") or "", "review": o.get("review")}
+            "clause": glossary.citation(o.get("clause") or "", lang), "review": o.get("review")}
 
 
 def change_text(text: str | None, limit: int = 400) -> str:

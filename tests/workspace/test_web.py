@@ -109,6 +109,10 @@ def test_a_new_version_shows_how_verdicts_and_gaps_moved(world):
     assert "What changed since version 2" in page.text
     row = re.search(r'<tr class="change">.*?EIP-I-2.2.*?</tr>', page.text, re.S).group(0)
     assert "pass" in row and "fail" in row and "tce" in row
+    # the same change in Chinese: the unit as Chinese statistics write it
+    zh = zone.get(r.headers["location"].split("?")[0] + "?lang=zh").text
+    row = re.search(r'<tr class="change">.*?EIP-I-2.2.*?</tr>', zh, re.S).group(0)
+    assert "吨标准煤/万元" in row and "tce" not in row
     # the zone sees only approved reviews: version 1's (approved), not version 2's draft
     v2 = zone.get(f"/workspace/versions/{ids['v2']}")
     assert "No approved review yet" in v2.text

@@ -147,7 +147,7 @@ def download(data: bytes, media_type: str, filename: str) -> Response:
 def changes_view(prev_doc: dict, doc: dict, lang: str) -> dict:
     diff = versions.diff(prev_doc, doc)
     rows = [{"program": c.program, "rule_id": c.rule_id, "title": c.title[lang], "before": c.before, "after": c.after,
-             "moved": (("+" if c.gap_moved > 0 else "") + number(c.gap_moved, lang) + " " + unit_text(c.unit)).strip()
+             "moved": (("+" if c.gap_moved > 0 else "") + number(c.gap_moved, lang) + " " + unit_text(c.unit, lang)).strip()
              if c.gap_moved is not None else ""} for c in diff.changes]
     return {"verdicts": diff.verdicts, "rows": rows}
 
