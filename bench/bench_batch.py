@@ -4,8 +4,11 @@
                                 [--latency-n 1000] [--pdf-n 24] [--skip-batch] [--skip-pdf] [--work DIR]
 
 Prints:
-- rule evaluation: dossiers/s through durable_rules (sessions "new" and "reuse") and through the
-  plain-Python reference evaluator of the same compiled rules, and the ratios;
+- rule evaluation: dossiers/s through durable_rules (sessions "new" and "reuse", and many dossiers per
+  session: `evaluate_many` in chunks as batch sends them) and through the plain-Python reference
+  evaluator of the same compiled rules, and the ratios;
+- a batch worker in this process (`run_chunk` on generated dossiers, every program): CPU per dossier
+  with durable_rules and with the reference evaluator, and the ratio;
 - the whole check of one dossier (validate, derive, evaluate, decide, result document, JSON):
   p50 / p99 latency and where the time goes;
 - resident memory before and after N durable evaluations (each mode), and N whole checks;
@@ -20,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
+import math
 import os
 import resource
 import shutil
@@ -38,6 +43,9 @@ import generate  # noqa: E402
 from bench_engine import rss_mb  # noqa: E402
 
 from engine import load, schema  # noqa: E402
+from engine.batch import workers  # noqa: E402
+from engine.batch.options import Item, Options  # noqa: E402
+from engine.batch.runner import MAX_CHUNK  # noqa: E402
 from engine.derive import Deriver  # noqa: E402
 from engine.durable_adapter import DurableEvaluator  # noqa: E402
 from engine.evaluate import check, compiled, engine_values  # noqa: E402
@@ -75,6 +83,18 @@ def pack_values(raws, cat, known, pack):
     return out
 
 
+def best_cpu_rate(fn, items, n: int, chunk: int, repeat: int = 3) -> float:
+    """Dossiers per CPU second (best of `repeat`): fn takes a list of `chunk` items at a time."""
+    batches = [[items[(s + i) % len(items)] for i in range(chunk)] for s in range(0, n, chunk)]
+    best = 0.0
+    for _ in range(repeat):
+        t0 = time.process_time()
+        for b in batches:
+            fn(b)
+        best = max(best, len(batches) * chunk / (time.process_time() - t0))
+    return best
+
+
 def engine_figures(raws, cat, known, n: int, rss_n: int) -> list[tuple[str, str]]:
     pack = load.pack("eip-integrated")
     cp = compiled(pack)
@@ -82,14 +102,23 @@ def engine_figures(raws, cat, known, n: int, rss_n: int) -> list[tuple[str, str]
     oracle, new, reuse = PythonEvaluator(), DurableEvaluator("new"), DurableEvaluator("reuse")
     for v in facts:                                     # same outcomes, and rulesets created before timing
         assert new.evaluate(cp, v) == reuse.evaluate(cp, v) == oracle.evaluate(cp, v)
+    assert new.evaluate_many(cp, facts) == oracle.evaluate_many(cp, facts)
     rates = {name: best_rate(lambda v, e=ev: e.evaluate(cp, v), facts, n)
              for name, ev in (("python", oracle), ("new", new), ("reuse", reuse))}
+    # CPU time, in the same run: the one-by-one reference, and many dossiers per session in batch's chunks
+    cpu = {"python": best_cpu_rate(lambda b: [oracle.evaluate(cp, v) for v in b], facts, n, MAX_CHUNK)}
+    for size in (MAX_CHUNK, 1024):
+        cpu[size] = best_cpu_rate(lambda b: new.evaluate_many(cp, b), facts, n, size)
     rows = [("rules (eip-integrated) / distinct fact sets", f"{len(pack.rules)} / {len(facts)}"),
             ("rule evaluation, plain-Python reference", f"{rates['python']:,.0f} dossiers/s"),
             ("rule evaluation, durable_rules, new session per dossier (default)", f"{rates['new']:,.0f} dossiers/s"),
             ("rule evaluation, durable_rules, reused session (fact retracted)", f"{rates['reuse']:,.0f} dossiers/s"),
             ("ratio reference / durable (new session)", f"{rates['python'] / rates['new']:.1f} x"),
-            ("ratio reference / durable (reused session)", f"{rates['python'] / rates['reuse']:.1f} x")]
+            ("ratio reference / durable (reused session)", f"{rates['python'] / rates['reuse']:.1f} x"),
+            ("rule evaluation, reference, CPU time", f"{cpu['python']:,.0f} dossiers per CPU s"),
+            *[(f"rule evaluation, durable_rules, {size:,} dossiers per session (evaluate_many)",
+               f"{cpu[size]:,.0f} dossiers per CPU s = {cpu['python'] / cpu[size]:.1f} x the reference (goal 10 x)")
+              for size in (MAX_CHUNK, 1024)]]
     for name, ev in (("new session", new), ("reused session", reuse)):
         before = rss_mb()
         for i in range(rss_n):
@@ -138,6 +167,30 @@ def latency_figures(raws, cat, known, n: int, rss_n: int) -> list[tuple[str, str
     rows.append((f"resident memory over {rss_n:,} whole checks ({len(packs)} programs, durable)",
                  f"{before:.1f} → {rss_mb():.1f} MB"))
     return rows
+
+
+def worker_figures(folder: Path, work: Path, n: int) -> list[tuple[str, str]]:
+    """A batch worker in this process: read, validate, check every program, result lines, table rows."""
+    files = sorted(folder.glob("*.json"))[:n]
+    items = [Item(str(p), str(p), None, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
+    cpu = {}
+    for engine in ("durable", "python"):
+        state = work / f"worker-{engine}" / ".parkcert"
+        shutil.rmtree(state.parent, ignore_errors=True)
+        (state / "parts").mkdir(parents=True)
+        workers.init_worker(Options(programs=("all",), engine=engine), str(state), in_child=False)
+        workers.run_chunk("warm", items[:MAX_CHUNK])
+        best = math.inf
+        for rep in range(3):
+            t0 = time.process_time()
+            for k in range(0, len(items), MAX_CHUNK):
+                workers.run_chunk(f"r{rep}-{k}", items[k:k + MAX_CHUNK])
+            best = min(best, time.process_time() - t0)
+        cpu[engine] = best / len(items) * 1000
+    return [(f"batch worker in-process (run_chunk, {len(items)} dossiers, all programs, chunks of {MAX_CHUNK})",
+             f"{cpu['durable']:.2f} ms CPU per dossier (goal 2.5 ms); load average {os.getloadavg()[0]:.1f}"),
+            ("  the same with the reference evaluator (--engine python)",
+             f"{cpu['python']:.2f} ms: durable_rules path = {cpu['durable'] / cpu['python']:.2f} x (goal 3 x)")]
 
 
 def run_batch(args: list[str]) -> tuple[float, float, str]:
@@ -208,6 +261,7 @@ def main() -> None:
     ap.add_argument("--latency-n", type=int, default=1000)
     ap.add_argument("--pdf-n", type=int, default=24)
     ap.add_argument("--seed", type=int, default=2014)
+    ap.add_argument("--worker-n", type=int, default=600, help="dossiers for the in-process worker figure")
     ap.add_argument("--skip-batch", action="store_true")
     ap.add_argument("--skip-pdf", action="store_true")
     ap.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "parkcert-bench")
@@ -224,6 +278,7 @@ def main() -> None:
     for r in rows:
         print(f"{r[0]:<72} {r[1]}", flush=True)
     more = latency_figures(raws, cat, known, a.latency_n, a.rss_n)
+    more += worker_figures(folder, a.work, a.worker_n)
     if not a.skip_batch:
         more += batch_figures(folder, a.work, a.dossiers, a.jobs)
     if not a.skip_pdf:
