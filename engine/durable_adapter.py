@@ -46,7 +46,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-import operator
 import os
 import re
 import threading
@@ -128,7 +127,6 @@ SENTINEL = '"s":1'        # in every fact; the sentinel rule matches it
 MAX_FACTS = 4096          # dossiers per session in evaluate_many, and every rule's `cap`
 ID_WIDTH = 4              # dossier ids 0000 … 4095 in a session: distinct FNV-1a hashes, checked in the tests
 _IDS = {f"{i:0{ID_WIDTH}d}": i for i in range(MAX_FACTS)}
-_ID_OF = operator.itemgetter(slice(0, ID_WIDTH))
 
 
 def shorten(definition: dict, attributes) -> tuple[dict, dict[str, str], dict[str, tuple[str, str]]]:
@@ -346,17 +344,19 @@ class DurableEvaluator:
     def _fired_together(rs: _Ruleset, code: int, state_handle, sid: str, facts: list[str]) -> list[dict[str, str]]:
         """Each fact's fired rules, read from actions that deliver every fact a rule matched.
 
-        An action is `{"r0007":[{"m":FACT},{"m":FACT},…]}` with each FACT as it was sent (measured):
-        split at the start of each frame, a frame's first characters are the dossier's id, and the
-        action's length must be exactly that of the frames named, so no frame goes unread.
+        An action is `{"r0007":[{"m":FACT},{"m":FACT},…]}` with each FACT as it was sent (measured): a frame's
+        first characters name its dossier, whose fact's length says where the next frame starts; every frame
+        must start where expected and the last end the action, so no frame goes unread or is misread.
+        (Walking by lengths costs a third less than splitting the 15 KB of text each dossier comes back as.)
         """
         n = len(facts)
         if code != 0:
             raise EngineError(f"durable_rules returned code {code} for a batch of {n} dossier facts")
         actions, handle, complete = rs.actions, rs.handle, _core.complete_and_start_action
         frame = f'{{"m":{{"sid":"{sid}","id":"'
-        head = len('{"') + ACTION_WIDTH + len('":[')
-        sizes = [len(f) + len('{"m":}') + 1 for f in facts]     # a frame and its comma (the last has "]}")
+        at_id = len(frame)
+        start = len('{"') + ACTION_WIDTH + len('":[')
+        sizes = [len(f) + len('{"m":},') for f in facts]      # a frame and the comma after it
         by_rule: dict[str, list[int]] = {}
         fired: list[dict[str, str]] = [{} for _ in range(n)]
         sentinel: list[int] = []
@@ -364,24 +364,29 @@ class DurableEvaluator:
         message = message[1] if message else None
         try:
             while message:
-                ids = list(map(_IDS.__getitem__, map(_ID_OF, message.split(frame)[1:])))
-                if len(message) != head + sum(map(sizes.__getitem__, ids)) + 1:
-                    raise EngineError(f"durable_rules answered with frames not read as sent: {message[:200]}")
+                ids = []
+                p, end = start, len(message) - len("]}") + 1      # + 1: the last frame has no comma
+                while p < end:
+                    if not message.startswith(frame, p):
+                        raise KeyError(p)
+                    i = _IDS[message[p + at_id:p + at_id + ID_WIDTH]]
+                    ids.append(i)
+                    p += sizes[i]
+                if p != end or not message.endswith("]}"):
+                    raise KeyError(p)
                 name = message[2:2 + ACTION_WIDTH]
                 if name == SENTINEL_ACTION:
                     sentinel += ids
-                    message = complete(handle, state_handle)
-                    continue
-                try:
+                elif name not in actions:
+                    raise EngineError(f"durable_rules ran an action it was not given: {name!r}")
+                else:
                     rule_id, outcome = actions[name]
-                except KeyError:
-                    raise EngineError(f"durable_rules ran an action it was not given: {name!r}") from None
-                by_rule.setdefault(rule_id, []).extend(ids)
-                for i in ids:
-                    fired[i][rule_id] = outcome
+                    by_rule.setdefault(rule_id, []).extend(ids)
+                    for i in ids:
+                        fired[i][rule_id] = outcome
                 message = complete(handle, state_handle)
         except (KeyError, IndexError):
-            raise EngineError(f"durable_rules answered for a dossier id outside the batch of {n}") from None
+            raise EngineError(f"durable_rules answered with an action not read as sent: {message[:200]}") from None
         if len(sentinel) != n or len(set(sentinel)) != n:
             raise EngineError(f"the sentinel rule fired {len(sentinel)} times for {len(set(sentinel))} of {n} dossiers")
         for rule_id, ids in by_rule.items():
