@@ -23,6 +23,7 @@ def _glossary() -> dict:
             "formulas": [(re.compile(p), r) for p, r in data.get("formulas") or ()],
             "fields": data.get("fields") or {},
             "values": [(re.compile(p), r) for p, r in data.get("values") or ()],
+            "inputs": [(re.compile(p), r) for p, r in data.get("inputs") or ()],
             "terms": [(re.compile(rf"(?<![A-Za-z0-9_-]){re.escape(en)}(?![A-Za-z0-9_-])"), zh)
                       for en, zh in data.get("terms") or ()]}
 
@@ -55,6 +56,7 @@ def names(text: str, lang: str) -> str:
     """Every catalogue or field name in a text by its Chinese title (other words as they are)."""
     if lang != "zh" or not text:
         return text
+    text = _rewrite(text, _glossary()["inputs"])
     return _WORD.sub(lambda m: name(m.group(0), lang), text)
 
 

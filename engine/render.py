@@ -333,7 +333,7 @@ def _fact_view(f: dict | None, lang: str, t: dict) -> dict | None:
         "period": "–".join(str(y) for y in f["period"]) if f["period"] else "",
         "year": f["year"],
         "reason": glossary.reason(f["reason"] or "", lang),
-        "inputs": [{"name": glossary.name(i["name"], lang), "pointer": i["pointer"],
+        "inputs": [{"name": glossary.names(i["name"], lang), "pointer": i["pointer"],
                     "value": f"{value_text(i['value'], lang)} {unit_text(i['unit'], lang)}".strip(),
                     "source": source_text(i["source"], t)} for i in f["inputs"]],
     }

@@ -2,6 +2,8 @@
 import json
 import re
 
+import pytest
+
 from .conftest import EXAMPLES
 
 FAILING = EXAMPLES / "failing-donghai-2016.json"
@@ -108,3 +110,15 @@ def test_a_large_dossier_survives_the_language_switch(web, example):
     switched = web.post("/check", files={"payload": (None, payload), "name": (None, "big.json"),
                                          "lang": (None, "zh")})
     assert switched.status_code == 200 and "预评估结果" in switched.text
+
+
+@pytest.mark.parametrize("name", ["multi-program-yunxi-2016", "ctip-tianjin-teda-2011", "missing-data-qingjiang-2016"])
+def test_the_chinese_result_page_is_chinese(web, name):
+    """As the zh report (tests/test_zh_reports.py): no Latin word outside the allow-list, the dossier's own text aside."""
+    from .test_zh_reports import english_left
+    path = EXAMPLES / f"{name}.json"
+    html = web.post("/check", **_upload(path, path.name, lang="zh", program="all")).text
+    # the switch to English names its language; the footer gives the source's title as published
+    html = html.replace(">English<", "><").replace("Development of Eco-Efficient Industrial Parks in China: A review", "")
+    left = english_left(html.replace("HTTP 接口（OpenAPI）", ""), json.loads(path.read_text(encoding="utf-8")))
+    assert not left, "\n".join(left[:30])
