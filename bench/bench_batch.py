@@ -125,6 +125,11 @@ def engine_figures(raws, cat, known, n: int, rss_n: int) -> list[tuple[str, str]
             ev.evaluate(cp, facts[i % len(facts)])
         rows.append((f"resident memory over {rss_n:,} durable evaluations ({name})",
                      f"{before:.1f} → {rss_mb():.1f} MB"))
+    before = rss_mb()
+    for i in range(0, rss_n, MAX_CHUNK):
+        new.evaluate_many(cp, [facts[(i + k) % len(facts)] for k in range(MAX_CHUNK)])
+    rows.append((f"resident memory over {rss_n:,} durable evaluations ({MAX_CHUNK} per session)",
+                 f"{before:.1f} → {rss_mb():.1f} MB"))
     return rows
 
 
