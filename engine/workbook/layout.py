@@ -211,6 +211,24 @@ def _pack_metrics(packs: list[RulePack]) -> list[str]:
     return out
 
 
+def _metric_rows(cat, packs, names) -> tuple:
+    """One row per metric a keyed sheet asks for: name, title, unit and where it is used."""
+    return tuple((m, cat.metrics[m].title if m in cat.metrics else T(m, m), cat.metrics[m].unit if m in cat.metrics else "",
+                  _metric_help(cat, m, packs)) for m in names)
+
+
+def _metric_columns(key_title, value_title, extra) -> tuple:
+    """The columns of a sheet of metric values (reported values, benchmarks): key, value, unit, one column of
+    its own, the source, and the help text."""
+    return (Column("key", key_title, TEXT, 32),
+            Column("", T("Title", "名称"), TEXT, 36),
+            Column("value", value_title, NUMBER, 14, unit_key="unit"),
+            Column("unit", T("Unit", "单位"), TEXT, 16),
+            extra,
+            *(Column(k, lab, TEXT, w) for (k, lab), w in zip(SOURCE_COLUMNS, (28, 8, 16), strict=True)),
+            Column("", T("What it is and where it is used", "含义与用途"), TEXT, 60))
+
+
 def build(cat: Catalogue, packs: list[RulePack], dossier: dict | None = None, years: tuple[int, ...] = ()) -> Layout:
     """The sheets for these packs (and whatever the dossier `--from` carries beyond them)."""
     d = dossier or {}
@@ -268,32 +286,17 @@ def build(cat: Catalogue, packs: list[RulePack], dossier: dict | None = None, ye
                              Column("", T("What it is and where it is used", "含义与用途"), TEXT, 60)),
                             "key", tuple(qrows), root="series", years=ys))
     if reportable:
-        rrows = [(m, cat.metrics[m].title if m in cat.metrics else T(m, m),
-                  cat.metrics[m].unit if m in cat.metrics else "", _metric_help(cat, m, packs)) for m in reportable]
         sheets.append(Sheet("reported", T("Reported", "报告指标"), T("Indicator values reported directly", "直接报告的指标值"),
-                            "keyed",
-                            (Column("key", T("Reported indicator", "报告指标"), TEXT, 32),
-                             Column("", T("Title", "名称"), TEXT, 36),
-                             Column("value", T("Value", "数值"), NUMBER, 14, unit_key="unit"),
-                             Column("unit", T("Unit", "单位"), TEXT, 16),
-                             Column("year", T("Year", "年份"), INT, 8),
-                             *(Column(k, lab, TEXT, w) for (k, lab), w in zip(SOURCE_COLUMNS, (28, 8, 16), strict=True)),
-                             Column("", T("What it is and where it is used", "含义与用途"), TEXT, 60)),
-                            "key", tuple(rrows), root="reported"))
+                            "keyed", _metric_columns(T("Reported indicator", "报告指标"), T("Value", "数值"),
+                                                     Column("year", T("Year", "年份"), INT, 8)),
+                            "key", _metric_rows(cat, packs, reportable), root="reported"))
     if benchmarked:
-        brows = [(m, cat.metrics[m].title if m in cat.metrics else T(m, m),
-                  cat.metrics[m].unit if m in cat.metrics else "", _metric_help(cat, m, packs)) for m in benchmarked]
         sheets.append(Sheet("benchmarks", T("Benchmarks", "对标基准"),
                             T("International advanced levels compared with (sector-specific and venous parks)",
                               "对标的国际先进水平（行业类与静脉产业类园区）"), "keyed",
-                            (Column("key", T("Benchmarked indicator", "对标指标"), TEXT, 32),
-                             Column("", T("Title", "名称"), TEXT, 36),
-                             Column("value", T("Benchmark value", "基准值"), NUMBER, 14, unit_key="unit"),
-                             Column("unit", T("Unit", "单位"), TEXT, 16),
-                             Column("level", T("Benchmark level", "基准水平"), TEXT, 26),
-                             *(Column(k, lab, TEXT, w) for (k, lab), w in zip(SOURCE_COLUMNS, (28, 8, 16), strict=True)),
-                             Column("", T("What it is and where it is used", "含义与用途"), TEXT, 60)),
-                            "level", tuple(brows), root="benchmarks"))
+                            _metric_columns(T("Benchmarked indicator", "对标指标"), T("Benchmark value", "基准值"),
+                                            Column("level", T("Benchmark level", "基准水平"), TEXT, 26)),
+                            "level", _metric_rows(cat, packs, benchmarked), root="benchmarks"))
     if plan_programs:
         prow = tuple(r for prog in plan_programs for r in _plan_rows(prog))
         sheets.append(Sheet("work_plans", T("Work plans", "工作方案"), T("Work plans", "工作方案"), "form", FORM_COLUMNS,
