@@ -24,6 +24,7 @@ def _glossary() -> dict:
             "fields": data.get("fields") or {},
             "values": [(re.compile(p), r) for p, r in data.get("values") or ()],
             "inputs": [(re.compile(p), r) for p, r in data.get("inputs") or ()],
+            "problems": [(re.compile(p), r) for p, r in data.get("problems") or ()],
             "terms": [(re.compile(rf"(?<![A-Za-z0-9_-]){re.escape(en)}(?![A-Za-z0-9_-])"), zh)
                       for en, zh in data.get("terms") or ()]}
 
@@ -105,3 +106,57 @@ def name(identifier: str, lang: str) -> str:
     cat = load.catalogue()
     entry = cat.metrics.get(identifier) or cat.quantities.get(identifier)
     return entry.title.zh if entry else _glossary()["fields"].get(identifier, identifier)
+
+
+# what a group of a `problems:` form holds, by the group's name (without trailing digits): a message of its own,
+# a catalogue unit, a catalogue name, a list of identifiers, a workbook sheet's title; other groups are the user's
+# own text and are copied as they are
+_PART = re.compile(r"\\(\d+)|\\g<(\w+)>")
+_QUOTED = re.compile(r"""^(?:'.*'|".*")$""")
+
+
+def problem(text: str, lang: str) -> str:
+    """A bad-input problem's message (engine.problems.Problem.message) in zh, where the glossary knows its form.
+
+    The message is rewritten by the first form that matches it whole (not by every form in turn, as reasons are):
+    a value quoted from the user's file is never rewritten. English is returned unchanged.
+    """
+    if lang != "zh" or not text:
+        return text
+    return _problem(text, _glossary()["problems"])
+
+
+def _problem(text: str, forms) -> str:
+    for pattern, replacement in forms:
+        m = pattern.fullmatch(text)
+        if m:
+            return _PART.sub(lambda t, m=m: _group(m, t.group(1) or t.group(2), forms), replacement)
+    return text
+
+
+def _group(m: re.Match, key: str, forms) -> str:
+    key = int(key) if key.isdigit() else key
+    value = m.group(key)
+    if value is None:
+        return ""
+    kind = key.rstrip("0123456789") if isinstance(key, str) else ""
+    if kind == "msg":
+        return _problem(value, forms)
+    if kind == "unit":
+        return unit(value, "zh")
+    if kind == "name":
+        return name(value, "zh")
+    if kind == "ids":
+        return "、".join(x if _QUOTED.match(x) else f"'{x}'" for x in value.split(", "))
+    if kind == "sheet":
+        return _sheet_titles().get(value, value)
+    return value
+
+
+@cache
+def _sheet_titles() -> dict[str, str]:
+    """A workbook sheet's English title -> its Chinese one (the sheets of every pack)."""
+    from . import load
+    from .workbook import layout
+    lay = layout.build(load.catalogue(), [load.pack(p) for p in load.pack_ids()])
+    return {s.title.en: s.title.zh for s in lay.sheets}

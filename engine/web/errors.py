@@ -61,11 +61,16 @@ class Busy(Exception):
 _EXPECTED_FOUND = re.compile(r"expected (?P<expected>.+?),? found (?P<found>.+?)\.?$", re.S)
 
 
-def problem_json(p: Problem) -> dict:
-    """One problem as the API gives it: where (file, JSON Pointer or sheet and cell, line), expected, found, message."""
+def problem_json(p: Problem, lang: str = "en") -> dict:
+    """One problem as the API gives it: where (file, JSON Pointer or sheet and cell, line), expected, found, message
+    (English); a request that asks for lang=zh gets message_zh beside it."""
     m = _EXPECTED_FOUND.search(p.message)
-    return {"file": p.file, "pointer": p.pointer, "cell": p.cell, "line": p.line,
-            "expected": m["expected"] if m else None, "found": m["found"] if m else None, "message": p.message}
+    out = {"file": p.file, "pointer": p.pointer, "cell": p.cell, "line": p.line,
+           "expected": m["expected"] if m else None, "found": m["found"] if m else None, "message": p.message}
+    if lang == "zh":
+        from .. import glossary
+        out["message_zh"] = glossary.problem(p.message, "zh")
+    return out
 
 
 def validation_problems(exc: RequestValidationError) -> list[Problem]:
@@ -86,9 +91,10 @@ def validation_problems(exc: RequestValidationError) -> list[Problem]:
 
 async def api_bad_input(request: Request, exc: Exception) -> Response:
     problems = exc.problems if isinstance(exc, BadInput) else validation_problems(exc)
+    lang = "zh" if request.query_params.get("lang") == "zh" else "en"
     return JSONResponse({"detail": f"{len(problems)} problem{'s' if len(problems) != 1 else ''} with the input; "
                                    "nothing was kept",
-                         "problems": [problem_json(p) for p in problems]}, status_code=422)
+                         "problems": [problem_json(p, lang) for p in problems]}, status_code=422)
 
 
 async def api_http(request: Request, exc: Exception) -> Response:
@@ -116,23 +122,30 @@ async def api_crash(request: Request, exc: Exception) -> Response:
 
 # --- HTML (pages) --------------------------------------------------------------------
 
-def _page(request: Request, status: int, message: str, headers=None) -> Response:
-    from .views import error_page
-    return HTMLResponse(error_page(request, status, message), status_code=status, headers=headers)
+def _page(request: Request, status: int, message: str, headers=None, ours: bool = False) -> Response:
+    """An error page in the request's language; `ours`: the message is one of the server's own sentences (size
+    limit, time limit), shown in that language too. Other details (a workspace's listed problems) are as given."""
+    from .. import glossary
+    from .views import error_page, pick_lang
+    lang = pick_lang(request)
+    shown = glossary.problem(message, lang) if ours else message
+    return HTMLResponse(error_page(request, status, shown, lang), status_code=status, headers=headers)
 
 
 async def page_http(request: Request, exc: Exception) -> Response:
     return _page(request, exc.status_code, "" if exc.status_code == 404 else str(exc.detail),
-                 getattr(exc, "headers", None))
+                 getattr(exc, "headers", None), ours=exc.status_code == 413)
 
 
 async def page_busy(request: Request, exc: Exception) -> Response:
-    return _page(request, 503, exc.message, {"Retry-After": str(exc.retry_after)})
+    return _page(request, 503, exc.message, {"Retry-After": str(exc.retry_after)}, ours=True)
 
 
 async def page_bad_input(request: Request, exc: Exception) -> Response:
+    from .views import error_page, pick_lang, problem_text
     problems = exc.problems if isinstance(exc, BadInput) else validation_problems(exc)
-    return _page(request, 422, "\n".join(str(p) for p in problems))
+    lang = pick_lang(request)
+    return HTMLResponse(error_page(request, 422, problem_text(problems, lang), lang), status_code=422)
 
 
 async def page_crash(request: Request, exc: Exception) -> Response:

@@ -27,7 +27,10 @@ class ProblemOut(BaseModel):
     line: int | None = None
     expected: str | None = None
     found: str | None = None
-    message: str
+    message: str = Field(description="what is wrong, in English (as `parkcert check` prints it)")
+    message_zh: str | None = Field(None, description="the message in Chinese, given only when the request asks for it "
+                                                     "with ?lang=zh (where the glossary knows the message's form; "
+                                                     "otherwise the English message)")
 
 
 class Problems(BaseModel):

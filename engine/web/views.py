@@ -13,9 +13,9 @@ import zlib
 import jinja2
 import yaml
 
-from .. import load
+from .. import glossary, load
 from ..paths import REPORTS
-from ..problems import InputError, Problem
+from ..problems import InputError, Problem, printable
 from .errors import problem_json
 
 WEB = REPORTS / "web"
@@ -114,7 +114,7 @@ def _base(lang: str) -> dict:
 
 def form_page(lang: str, form: dict | None = None, problems: list[Problem] | None = None, file_name: str = "") -> str:
     form = form or {}
-    rows = [dict(problem_json(p), where=_where(p)) for p in problems or ()]
+    rows = problem_rows(problems or (), lang)
     return environment().get_template("index.html.j2").render(
         **_base(lang), programs=_programs(), form={"programs": list(form.get("programs") or ()),
                                                    "as_of": form.get("as_of") or ""},
@@ -126,8 +126,19 @@ def _where(p: Problem) -> str:
     return " ".join(x for x in parts if x)
 
 
-def error_page(request, status: int, message: str) -> str:
-    lang = pick_lang(request)
+def problem_rows(problems, lang: str) -> list[dict]:
+    """Each problem as a page lists it: where it is, and its message in the page's language."""
+    return [dict(problem_json(p), where=_where(p), message=glossary.problem(p.message, lang)) for p in problems]
+
+
+def problem_text(problems, lang: str) -> str:
+    """Problems as lines of an error page (FILE:LINE /pointer: message), the messages in the page's language."""
+    return "\n".join(printable(f"{row['where']}: {row['message']}" if row["where"] else row["message"])
+                     for row in problem_rows(problems, lang))
+
+
+def error_page(request, status: int, message: str, lang: str | None = None) -> str:
+    lang = lang or pick_lang(request)
     w = label_set(lang)
     return environment().get_template("error.html.j2").render(
         **_base(lang), status=status, headline=w.get(f"error_{status}", w["error_title"]), message=message)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ... import assess
 from ...problems import InputError, Problem
-from ...web.errors import problem_json
+from ...web import views as web_views
 from ...web.inputs import ZIP_MAGIC, shown_name
 from .. import access, audit, results, versions
 from ..deps import Ctx, read, see_other, write
@@ -18,11 +18,10 @@ from ..views import number, outcome_row, page, unit_text
 router = APIRouter(include_in_schema=False)
 
 
-def problem_rows(problems: list[Problem]) -> list[dict]:
-    """Each problem with where it is: file (and line), then the workbook cell or the JSON Pointer."""
-    return [dict(problem_json(p), where=" ".join(x for x in (p.file + (f":{p.line}" if p.line else ""),
-                                                             getattr(p, "cell", None) or p.pointer) if x))
-            for p in problems]
+def problem_rows(problems: list[Problem], lang: str = "en") -> list[dict]:
+    """Each problem with where it is (file and line, then the workbook cell or the JSON Pointer) and its message in
+    the page's language."""
+    return web_views.problem_rows(problems, lang)
 
 
 def stamp(t) -> str:
@@ -59,7 +58,7 @@ def _home(ctx: Ctx, problems=None, status=200) -> Response:
         rows.append({"id": d.id, "zone_id": d.zone_id, "label": d.label, "versions": len(d.versions),
                      "latest": stamp(latest.uploaded_at) if latest else "—"})
     return page(ctx.request, "home.html.j2", ctx.lang, ctx.user, ctx.csrf, status=status, dossiers=rows,
-                can_upload=access.can(ctx.user, "dossier.upload"), problems=problem_rows(problems or []),
+                can_upload=access.can(ctx.user, "dossier.upload"), problems=problem_rows(problems or [], ctx.lang),
                 problems_title=_t(ctx)["problems_title"])
 
 
@@ -116,7 +115,7 @@ def _dossier(ctx: Ctx, dossier_id: int, problems=None, status=200) -> Response:
                      "upload_name": v.upload_name, "sha256": v.sha256, "verdicts": _verdicts(v, revs)})
     return page(ctx.request, "dossier.html.j2", ctx.lang, ctx.user, ctx.csrf, status=status, dossier=d, versions=rows,
                 can_upload=access.can(ctx.user, "dossier.upload"), entries=trail_rows(audit.entries(ctx.s, d.id), ctx.lang),
-                problems=problem_rows(problems or []), problems_title=_t(ctx)["problems_title"])
+                problems=problem_rows(problems or [], ctx.lang), problems_title=_t(ctx)["problems_title"])
 
 
 @router.get("/workspace/dossiers/{dossier_id}")

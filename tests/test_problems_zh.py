@@ -1,0 +1,163 @@
+"""Issue 9: a rejected upload's problems read in Chinese on the Chinese pages (the web pre-check, the panel workspace),
+stay English on the English pages, the CLI and the API's `message` (the API adds `message_zh` when asked).
+
+Every problem line of a zh page must be Chinese: no Latin word outside what the user typed or must type (quoted
+values, unit and metric ids in quotes), pointers, cells, file names, standard numbers and the names of file formats.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from engine import glossary
+from engine.assess import assess
+from engine.problems import InputError
+
+from .test_zh_reports import ABBREVIATIONS, ALLOWED, LATIN_WORD, PATHS
+from .workbook_helpers import col_of, example, open_wb, row_of, workbook_bytes
+
+# names of formats and tools a Chinese message writes as they are, and the JSON literals a user types
+FORMATS = {"UTF-8", "UTF", "Unicode", "Excel", "LibreOffice", "XML", "DTD", "MB", "YYYY-MM-DD", "YYYY", "MM", "DD",
+           "xlsx", "xls", "xlsb", "XLSX", "true", "false", "null", "NaN", "Infinity", "en", "zh",
+           "--rules", "DIR", "PARKCERT_RULES", "rules", "parkcert", "template", "list", "ParkCert"}
+QUOTED = re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|“[^”]*”|`[^`]*`")
+
+
+def latin_left(message: str) -> list[str]:
+    """The Latin words of a zh message outside what the user typed or must type, places, files and formats."""
+    rest = QUOTED.sub(" ", message)
+    rest = PATHS.sub(" ", rest)
+    rest = ALLOWED.sub(" ", rest)
+    rest = re.sub(r"\b[A-Z]{1,3}\d+(?::[A-Z]{1,3}\d+)?\b", " ", rest)      # cells and ranges: B5, A1:C1
+    rest = re.sub(r"\\u[0-9a-fA-F]{4}", " ", rest)                           # an escape shown as it is
+    return [w for w in LATIN_WORD.findall(rest) if w not in ABBREVIATIONS | FORMATS]
+
+
+def _messages(raw: bytes, name: str) -> list[str]:
+    with pytest.raises(InputError) as e:
+        assess(raw, name)
+    return [p.message for p in e.value.problems]
+
+
+# --- a dossier and a workbook with many kinds of problems ---------------------------------------------------------
+
+def broken_dossier() -> bytes:
+    d = example("ctip-rizhao-etdz-2016")
+    d["eligibility"] = example("failing-donghai-2016")["eligibility"]
+    d["as_of"] = "2016-06-31"                                     # not on the calendar
+    d["zone"]["type"] = "harbour"                                 # not one of the zone types
+    d["zone"]["programs"].append("ctip-x")                        # an unknown program
+    d["zone"]["colour"] = "green"                                 # an unexpected field
+    del d["zone"]["name"]                                         # a required field
+    d["reference_year"] = "2015"                                  # text for a number
+    series = d["series"]
+    series["energy_consumptoin"] = {"unit": "tce", "values": {"2015": 1}}   # misspelt: the nearest names offered
+    first = next(iter(series))
+    series[first]["unit"] = "furlong"                             # a unit pint does not know
+    series[first]["values"]["2014"] = -5                          # a negative quantity
+    series[first]["values"]["2013"] = "abc"                       # text for a number
+    series[first]["values"]["2017"] = 1                           # after the assessment date
+    reported = d["reported"]
+    reported["pulp_paper_cod_concentration"]["unit"] = "kg"      # not convertible
+    reported["waste_collection_system"] = {"value": 3}            # a yes/no metric given a number
+    reported["public_satisfaction"] = {"value": 90}               # no unit
+    reported["ctip_plan_measures"] = {"value": True}              # read from the work plan, not reported
+    reported["energy_per_iav"] = {"value": 0.5, "unit": "tce/10^4 RMB", "year": 2019}   # a year after as_of
+    d["benchmarks"] = {"waste_collection_system": {"value": 1, "unit": "1"}}          # a yes/no benchmark
+    elig = d["eligibility"]
+    elig["iso14001"]["valid_to"] = "2012-01-01"                   # before valid_from
+    elig["incidents"]["events"] = [{"date": "2016-08-01", "kind": "pollution_accident", "severity": "major"}]
+    elig["gdp_growth"]["zone"]["unit"] = "t"                      # not a growth rate
+    elig["environmental_agency"]["name"] = "x" * 10_001            # too long
+    plan = d["work_plans"]["ctip"]
+    plan["submitted"] = "2016-02-30"
+    plan["approved"] = "1900-01-01"                               # out of the accepted range
+    plan["subsidy"]["approval_date"] = "2016-07-01"               # after the assessment date: not a date problem
+    plan["projects"][0]["investment"]["unit"] = "km2"
+    targets = plan["targets"]
+    targets[0]["metric"] = "energy_per_iav_x"
+    targets[1]["target"]["year"] = 2005                           # before the base year
+    targets.append(dict(targets[2]))                              # a second target for the same metric
+    targets.append({"metric": "energy_per_iav", "direction": "lower", "base": {"year": 2010},
+                    "target": {"year": 2015, "change_pt": -1}})   # percentage points on a non-% metric
+    d["work_plans"]["ctip-x"] = {"title": "?"}
+    return json.dumps(d, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def broken_workbook() -> bytes:
+    wb = open_wb(workbook_bytes(example("ctip-rizhao-etdz-2016")))
+    ws = wb["Series"]
+    r = row_of(ws, "energy_consumption")
+    ws.cell(row=r, column=col_of(ws, "2015"), value="n/a")
+    ws.cell(row=r, column=col_of(ws, "2015") - 1, value="1,5")
+    ws.cell(row=r, column=col_of(ws, "Unit"), value="tce-ish")
+    r2 = ws.max_row + 1
+    ws.cell(row=r2, column=col_of(ws, "2015"), value=7)          # a value without a name
+    s = ws.cell(row=row_of(ws, "fresh_water"), column=col_of(ws, "2015"))
+    s.value = "=1+1"                                            # a formula never calculated
+    zone = wb["Zone"]
+    zone.cell(row=row_of(zone, "as_of"), column=3, value="31.03.2016")
+    zone.cell(row=row_of(zone, "zone/type"), column=3, value="harbour")
+    zone.cell(row=row_of(zone, "reference_year"), column=3, value="2015a")
+    zone.cell(row=zone.max_row + 1, column=1, value="zone/colour")
+    rep = wb["Reported"]
+    rep.cell(row=rep.max_row + 1, column=1, value="public_satisfction")
+    rep.cell(row=rep.max_row, column=col_of(rep, "Value"), value=95)
+    rep.cell(row=rep.max_row, column=col_of(rep, "Unit"), value="%")
+    import io
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- the pages ----------------------------------------------------------------------------------------------------
+
+def _upload(raw: bytes, name: str, **data):
+    return {"files": {"dossier": (name, raw)}, "data": data}
+
+
+def _problem_rows(page: str) -> list[tuple[str, str]]:
+    rows = re.findall(r'<tr class="problem"><td class="where"><code>(.*?)</code></td><td>(.*?)</td></tr>', page, re.S)
+    return [(html.unescape(w), html.unescape(m)) for w, m in rows]
+
+
+@pytest.mark.parametrize(("make", "name"), [(broken_dossier, "broken.json"), (broken_workbook, "broken.xlsx")])
+def test_a_rejected_upload_lists_its_problems_in_chinese_on_the_chinese_page(web, make, name):
+    raw = make()
+    english = _messages(raw, name)
+    assert len(english) >= 10
+    zh = web.post("/check", **_upload(raw, name, lang="zh"))
+    assert zh.status_code == 422
+    rows = _problem_rows(zh.text)
+    assert len(rows) == len(english)
+    assert [m for _, m in rows] == [glossary.problem(m, "zh") for m in english]
+    left = {m: latin_left(m) for _, m in rows if latin_left(m)}
+    assert not left, "problems not in Chinese:\n" + "\n".join(f"{m}  <- {w}" for m, w in left.items())
+    en = web.post("/check", **_upload(raw, name, lang="en"))
+    assert [m for _, m in _problem_rows(en.text)] == english     # English as before, byte for byte
+
+
+def test_the_workbooks_cells_and_the_dossiers_pointers_stay_where_they_are(web):
+    rows = _problem_rows(web.post("/check", **_upload(broken_workbook(), "broken.xlsx", lang="zh")).text)
+    where = dict(rows)
+    assert any(w.startswith("broken.xlsx Series!") for w in where)
+    unit = next(m for w, m in rows if "Series!" in w and "tce-ish" in m)
+    assert unit.startswith("未知的单位 'tce-ish'（是否应为 ")
+    rows = _problem_rows(web.post("/check", **_upload(broken_dossier(), "broken.json", lang="zh")).text)
+    assert ("broken.json:6 /zone", "缺少必填字段 'name'") in rows or any(
+        w.endswith(" /zone") and m == "缺少必填字段 'name'" for w, m in rows)
+    typo = next(m for w, m in rows if w.endswith("/series/energy_consumptoin"))
+    assert typo.startswith("未知的统计量 'energy_consumptoin'（是否应为 'energy_consumption'、")
+
+
+def test_the_api_keeps_english_and_adds_chinese_when_asked(web):
+    raw = broken_dossier()
+    plain = web.post("/api/v1/check", files={"dossier": ("broken.json", raw)}).json()
+    assert all("message_zh" not in p for p in plain["problems"])          # the 422 body as before
+    asked = web.post("/api/v1/check", params={"lang": "zh"}, files={"dossier": ("broken.json", raw)}).json()
+    assert [p["message"] for p in asked["problems"]] == [p["message"] for p in plain["problems"]]
+    assert all(p["message_zh"] == glossary.problem(p["message"], "zh") for p in asked["problems"])
+    assert all(re.search(r"[\u4e00-\u9fff]", p["message_zh"]) for p in asked["problems"])
