@@ -92,7 +92,7 @@ def test_downloads_post_the_dossier_back_and_keep_nothing(web):
     switched = web.post("/check", data=fields)
     assert "预评估结果" in switched.text
     damaged = web.post("/check", data=dict(fields, payload="!!!"))
-    assert damaged.status_code == 422 and "upload the file again" in damaged.text
+    assert damaged.status_code == 422 and "请重新上传文件" in damaged.text          # the zh page says it in Chinese
 
 
 def test_a_large_dossier_survives_the_language_switch(web, example):
