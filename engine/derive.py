@@ -75,6 +75,8 @@ class Deriver:
         self.as_of = as_of
         self._reference_year = reference_year
         self._cache: dict[tuple[str, int | None], Fact] = {}
+        self._quantities: dict[tuple[str, int], tuple[float, Input]] = {}    # a quantity feeds several formulas
+        self._bases: dict[int, Deriver] = {}        # declared targets' base years
 
     @cached_property
     def reference_year(self) -> int | None:
@@ -162,7 +164,13 @@ class Deriver:
             return Fact(m.name, None, m.unit, "missing", year=year, formula=m.formula, inputs=miss.inputs,
                         reason=miss.reason)
 
-    def _quantity(self, name: str, year: int):
+    def _quantity(self, name: str, year: int) -> tuple[float, Input]:
+        got = self._quantities.get((name, year))
+        if got is None:
+            got = self._quantities[(name, year)] = self._read_quantity(name, year)
+        return got
+
+    def _read_quantity(self, name: str, year: int) -> tuple[float, Input]:
         s = (self.dossier.data.get("series") or {}).get(name)
         # the pointer of every input, most of them plain names: the f-string is RFC 6901 for those
         ptr = f"/series/{name}/values/{year}" if "/" not in name and "~" not in name else \
@@ -316,7 +324,9 @@ class Deriver:
         if "value" in base:
             base_value = units.convert(float(base["value"]), base.get("unit", m.unit), m.unit)
         else:
-            base_fact = Deriver(self.dossier, self.cat, self.as_of, reference_year=base["year"]).fact(m.name, None)
+            if base["year"] not in self._bases:
+                self._bases[base["year"]] = Deriver(self.dossier, self.cat, self.as_of, reference_year=base["year"])
+            base_fact = self._bases[base["year"]].fact(m.name, None)
             base_value = base_fact.value if base_fact.present and base_fact.method == "derived" else None
         declared = _declared(goal, m.unit)
         common = dict(metric=m.name, direction=t["direction"], base_year=base["year"], base_value=base_value,
