@@ -21,7 +21,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from . import __version__, charts, fmt, glossary, load, verdict
+from . import __version__, fmt, glossary, load, svgcharts, verdict
 from .fetcher import BundledOnlyFetcher
 from .paths import REPORTS
 from .result import json_text
@@ -431,7 +431,7 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
         members = [r for r in rows if (r.o["category"] == c["id"] if c["id"] else r.o["category"] not in known)]
         if members:
             groups.append({"id": c["id"] or "other", "title": c["title"][lang], "rows": members,
-                           "chart": charts.category_chart([_chart_item(r) for r in members], t)})
+                           "chart": svgcharts.category_chart([_chart_item(r) for r in members], t)})
     # waived or overridden rules keep their gap (marked with the panel's decision); coverage is not a gap
     fails = [r for r in rows if r.engine_status == "fail" and sections.get(r.o["category"]) != "coverage"]
     fails.sort(key=lambda r: -(r.o["gap_pct"] if r.o["gap_pct"] is not None else 0))
@@ -581,7 +581,7 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date, trail=Non
         "any_provisional": any(p["provisional"] for p in programs),
         "readiness": readiness_view(doc, lang, t),
         "mark": MARK,
-        "trend": charts.trend_chart(series, titles, d["reference_year"]),
+        "trend": svgcharts.trend_chart(series, titles, d["reference_year"]),
         "trace_line": trace,
         "attachments": [DOSSIER_ATTACHMENT, RESULT_ATTACHMENT] + ([TRAIL_ATTACHMENT] if trail else []),
         "trail": trail_rows(trail, lang) if trail else None,

@@ -437,6 +437,27 @@ def test_charts_are_stable_svg(check_doc):
     assert all(s.lstrip().startswith("<?xml") and "<svg" in s and "<dc:date>" not in s for s in svgs)
 
 
+def test_chart_text_from_a_dossier_is_escaped_and_the_svg_well_formed():
+    import xml.etree.ElementTree as ET
+
+    from engine import svgcharts
+    svg = svgcharts.trend_chart({"x": {"unit": '<img src="file:///etc/passwd">&\x01', "values": {"2014": 1.0, "2015": 2.5}}},
+                                {"x": "Water"}, 2015)
+    texts = [e.text for e in ET.fromstring(svg.split("\n", 1)[1]).iter("{http://www.w3.org/2000/svg}text")]
+    assert '(<img src="file:///etc/passwd">&)' in texts and "Water" in texts and "2015" in texts
+
+
+@pytest.mark.parametrize("lo, hi, nbins", [(0, 171.4, 9), (-100, 325, 9), (3_290_000, 3_890_000, 5), (0.51, 0.66, 4),
+                                           (4071.0, 4321.0, 5), (1e-4, 3e-4, 3), (999_990, 1_000_010, 5)])
+def test_chart_axes_are_ticked_where_matplotlib_ticked_them(lo, hi, nbins):
+    from matplotlib.ticker import MaxNLocator
+
+    from engine.svgcharts import nice_ticks
+    tol = 1e-10 * (hi - lo)
+    expected = [t for t in MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi) if lo - tol <= t <= hi + tol]
+    assert nice_ticks(lo, hi, nbins) == pytest.approx(expected)
+
+
 def test_result_json_is_what_check_prints(check_doc):
     code, stdout, _ = _invoke("check", "--format", "json", FAILING)
     assert render.result_json(check_doc) == stdout
