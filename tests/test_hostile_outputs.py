@@ -119,15 +119,15 @@ def test_batch_records_hostile_dossiers_as_error_lines_and_goes_on(run, tmp_path
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_an_exception_while_checking_one_dossier_is_its_error_line(run, tmp_path, monkeypatch, jobs):
     """With --jobs 1 (in this process) and with workers (forked from it), the run goes on and says which failed."""
-    from engine.batch import workers
+    from engine import evaluate
 
-    real = workers.check_programs
+    real = evaluate.Deriver      # where checking a dossier starts, in a chunk checked at once as alone
 
     def flaky(d, *a, **k):
         if d.data["zone"]["id"] == "CN-JS-XHETDZ":
             raise RuntimeError("a bug met only by this zone")
         return real(d, *a, **k)
-    monkeypatch.setattr(workers, "check_programs", flaky)
+    monkeypatch.setattr(evaluate, "Deriver", flaky)
     folder = _batch_folder(tmp_path, {})
     out = tmp_path / "out"
     code, stdout, stderr = run("batch", folder, "-o", out, "--jobs", jobs)
@@ -147,9 +147,9 @@ def test_a_dossier_that_kills_or_hangs_its_worker_is_its_own_error_line(run, tmp
     import signal
     import time
 
-    from engine.batch import workers
+    from engine import evaluate
 
-    real = workers.check_programs
+    real = evaluate.Deriver
 
     def poisoned(d, *a, **k):
         if d.data["zone"]["id"] == "CN-JS-XHETDZ":
@@ -157,7 +157,7 @@ def test_a_dossier_that_kills_or_hangs_its_worker_is_its_own_error_line(run, tmp
                 os.kill(os.getpid(), signal.SIGKILL)
             time.sleep(600)
         return real(d, *a, **k)
-    monkeypatch.setattr(workers, "check_programs", poisoned)
+    monkeypatch.setattr(evaluate, "Deriver", poisoned)
     monkeypatch.setenv("PARKCERT_BATCH_DOSSIER_SECONDS", "4")
     folder = _batch_folder(tmp_path, {f"copy-{i}.json": (EXAMPLES / "failing-donghai-2016.json").read_bytes()
                                       .replace(b'"2016-06-30"', f'"2016-06-0{i + 1}"'.encode(), 1) for i in range(6)})
