@@ -161,3 +161,44 @@ def test_the_api_keeps_english_and_adds_chinese_when_asked(web):
     assert [p["message"] for p in asked["problems"]] == [p["message"] for p in plain["problems"]]
     assert all(p["message_zh"] == glossary.problem(p["message"], "zh") for p in asked["problems"])
     assert all(re.search(r"[\u4e00-\u9fff]", p["message_zh"]) for p in asked["problems"])
+
+
+# --- every message the code gives, and every form of the glossary ----------------------------------------------------
+
+class _Seen:
+    """A form's pattern that notes when it matches (glossary._problem calls fullmatch)."""
+
+    def __init__(self, pattern, hits: set):
+        self.pattern, self.hits = pattern, hits
+
+    def fullmatch(self, text):
+        m = self.pattern.fullmatch(text)
+        if m:
+            self.hits.add(self.pattern.pattern)
+        return m
+
+
+@pytest.fixture(scope="module")
+def corpus(web):
+    from .problem_corpus import messages
+    return messages(web)
+
+
+def test_every_message_the_code_gives_reads_in_chinese(corpus):
+    assert len(corpus) > 100
+    left = {}
+    for message in corpus:
+        zh = glossary.problem(message, "zh")
+        if zh == message or latin_left(zh) or not re.search(r"[\u4e00-\u9fff]", zh):
+            left[message] = zh
+    assert not left, "\n".join(f"{en}\n    -> {zh}" for en, zh in left.items())
+    assert all(glossary.problem(m, "en") == m for m in corpus)
+
+
+def test_every_form_of_the_glossary_is_met_by_a_message_the_code_gives(corpus):
+    forms = glossary._glossary()["problems"]
+    hits: set[str] = set()
+    for message in corpus:
+        glossary._problem(message, [(_Seen(p, hits), r) for p, r in forms])
+    unmet = [p.pattern for p, _ in forms if p.pattern not in hits]
+    assert not unmet, "forms no message meets (the code no longer writes them?):\n" + "\n".join(unmet)
