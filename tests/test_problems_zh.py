@@ -16,6 +16,7 @@ from engine import glossary
 from engine.assess import assess
 from engine.problems import InputError
 
+from .conftest import EXAMPLES
 from .test_zh_reports import ABBREVIATIONS, ALLOWED, LATIN_WORD, PATHS
 from .workbook_helpers import col_of, example, open_wb, row_of, workbook_bytes
 
@@ -202,3 +203,49 @@ def test_every_form_of_the_glossary_is_met_by_a_message_the_code_gives(corpus):
         glossary._problem(message, [(_Seen(p, hits), r) for p, r in forms])
     unmet = [p.pattern for p, _ in forms if p.pattern not in hits]
     assert not unmet, "forms no message meets (the code no longer writes them?):\n" + "\n".join(unmet)
+
+
+# --- the workspace and the server's own limits -------------------------------------------------------------------
+
+@pytest.fixture(scope="module", params=["sqlite"])
+def workspace(request, tmp_path_factory):
+    from .workspace.web_world import served
+    yield from served(request, tmp_path_factory, "problems-zh")
+
+
+def test_a_workspace_upload_lists_its_problems_in_the_pages_language(workspace):
+    from fastapi.testclient import TestClient
+
+    from .workspace.web_world import csrf_of, login
+    app, _, ids, _ = workspace
+    zone = TestClient(app, base_url="http://127.0.0.1")
+    assert login(zone, "zone-a").status_code == 303
+    raw = broken_dossier()
+    english = _messages(raw, "broken.json")
+    for lang in ("zh", "en"):
+        page = zone.get(f"/workspace/dossiers/{ids['dossier_a']}?lang={lang}").text
+        r = zone.post(f"/workspace/dossiers/{ids['dossier_a']}/versions", data={"csrf": csrf_of(page), "lang": lang},
+                      files={"dossier": ("broken.json", raw)})
+        assert r.status_code == 422
+        shown = [m for _, m in _problem_rows(r.text)]
+        assert shown == [glossary.problem(m, lang) for m in english]
+    assert not [m for m in shown if re.search(r"[\u4e00-\u9fff]", m)]          # the English page: English
+    new = zone.post("/workspace/dossiers", data={"csrf": csrf_of(zone.get("/workspace/?lang=zh").text), "lang": "zh"},
+                    files={"dossier": ("other.json", (EXAMPLES / "certifiable-xinhe-2016.json").read_bytes())})
+    assert new.status_code == 422
+    (row,) = _problem_rows(new.text)
+    assert row[1].startswith("该申报材料属于园区 'CN-") and "您只能为以下园区上传：'CN-SD-DHHTZ'" in row[1]
+
+
+def test_a_too_large_upload_is_refused_in_the_pages_language(web):
+    from engine.web.settings import Settings
+    limit = Settings().max_request_bytes
+    form = web.get("/?lang=zh").text
+    action = re.search(r'<form class="card upload" id="upload" method="post" action="([^"]+)"', form)[1]
+    assert action == "/check?lang=zh"                  # the page's language travels with the upload
+    r = web.post(action, files={"dossier": ("big.json", b" " * (limit + 1))})
+    assert r.status_code == 413
+    message = html.unescape(re.search(r'<pre class="message">(.*?)</pre>', r.text, re.S)[1])
+    assert message.startswith("请求超过了") and not latin_left(message)
+    r = web.post("/check?lang=en", files={"dossier": ("big.json", b" " * (limit + 1))})
+    assert "the request is larger than the limit" in r.text
