@@ -1,7 +1,7 @@
 """Chinese for what a zh report prints and no pack gives in Chinese (reports/glossary.zh.yaml).
 
-Units as Chinese statistics write them (吨标准煤/万元), rule citations and the engine's reasons. Text the
-glossary does not know is returned as it is, so a new pack never breaks a report: it shows its English.
+Units as Chinese statistics write them (吨标准煤/万元), rule citations, the engine's reasons and the problems of bad
+input. Text the glossary does not know is returned as it is, so a new pack never breaks a report: it shows its English.
 """
 from __future__ import annotations
 

@@ -245,7 +245,23 @@ def test_a_too_large_upload_is_refused_in_the_pages_language(web):
     assert action == "/check?lang=zh"                  # the page's language travels with the upload
     r = web.post(action, files={"dossier": ("big.json", b" " * (limit + 1))})
     assert r.status_code == 413
-    message = html.unescape(re.search(r'<pre class="message">(.*?)</pre>', r.text, re.S)[1])
+    message = _error_message(r)
     assert message.startswith("请求超过了") and not latin_left(message)
     r = web.post("/check?lang=en", files={"dossier": ("big.json", b" " * (limit + 1))})
     assert "the request is larger than the limit" in r.text
+
+
+def test_a_bad_option_on_an_error_page_reads_in_the_browsers_language(web):
+    page = web.post("/check", **_upload((EXAMPLES / "failing-donghai-2016.json").read_bytes(), "zone.json",
+                                        lang="en")).text
+    fields = {"payload": re.search(r'name="payload" value="([^"]+)"', page)[1], "name": "zone.json", "lang": "zh",
+              "date": "soon"}
+    zh = web.post("/download/report", data=fields, headers={"accept-language": "zh-CN,zh;q=0.9"})
+    en = web.post("/download/report", data=fields, headers={"accept-language": "en"})
+    assert zh.status_code == en.status_code == 422
+    assert _error_message(zh) == "date: 应为 YYYY-MM-DD 格式的日期，实际为'soon'"
+    assert _error_message(en) == "date: expected a date YYYY-MM-DD, found 'soon'"
+
+
+def _error_message(response) -> str:
+    return html.unescape(re.search(r'<pre class="message">(.*?)</pre>', response.text, re.S)[1])

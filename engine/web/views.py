@@ -7,6 +7,7 @@ as text) and carry no inline script or style, so the Content-Security-Policy can
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import zlib
 
@@ -15,7 +16,7 @@ import yaml
 
 from .. import glossary, load
 from ..paths import REPORTS
-from ..problems import InputError, Problem, printable
+from ..problems import InputError, Problem
 from .errors import problem_json
 
 WEB = REPORTS / "web"
@@ -132,9 +133,9 @@ def problem_rows(problems, lang: str) -> list[dict]:
 
 
 def problem_text(problems, lang: str) -> str:
-    """Problems as lines of an error page (FILE:LINE /pointer: message), the messages in the page's language."""
-    return "\n".join(printable(f"{row['where']}: {row['message']}" if row["where"] else row["message"])
-                     for row in problem_rows(problems, lang))
+    """Problems as lines of an error page, as the CLI prints them (FILE:LINE /pointer: message), the messages in the
+    page's language."""
+    return "\n".join(str(dataclasses.replace(p, message=glossary.problem(p.message, lang))) for p in problems)
 
 
 def error_page(request, status: int, message: str, lang: str | None = None) -> str:
