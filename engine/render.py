@@ -581,7 +581,7 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date, trail=Non
         "any_provisional": any(p["provisional"] for p in programs),
         "readiness": readiness_view(doc, lang, t),
         "mark": MARK,
-        "trend": svgcharts.trend_chart(series, titles, d["reference_year"]),
+        "trend": svgcharts.trend_chart(series, titles, d["reference_year"], lambda u: unit_text(u, lang)),
         "trace_line": trace,
         "attachments": [DOSSIER_ATTACHMENT, RESULT_ATTACHMENT] + ([TRAIL_ATTACHMENT] if trail else []),
         "trail": trail_rows(trail, lang) if trail else None,

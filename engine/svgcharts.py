@@ -189,8 +189,9 @@ def _limits(lo: float, hi: float, margin: float) -> tuple[float, float]:
     return lo - abs(lo) * 0.05, hi + abs(hi) * 0.05
 
 
-def trend_chart(series: dict, titles: dict, reference_year: int | None) -> str | None:
-    """Small multiples, three a row: every dossier series with two years or more, in the dossier's own units."""
+def trend_chart(series: dict, titles: dict, reference_year: int | None, unit=lambda u: u) -> str | None:
+    """Small multiples, three a row: every dossier series with two years or more, in the dossier's own units
+    (written by `unit`: as Chinese statistics write them in a Chinese report)."""
     names = [n for n in series if len(series[n]["values"]) >= 2]
     if not names:
         return None
@@ -218,5 +219,5 @@ def trend_chart(series: dict, titles: dict, reference_year: int | None) -> str |
             c.circle(ax.x(reference_year), ax.y(ys[xs.index(reference_year)]), 3.25, REFERENCE)
         ax.spines()
         c.text(ax.left, ax.top - 6 - 7.76, titles.get(name, name), 7)
-        c.text(ax.left, ax.top - 6, f"({series[name]['unit']})", 7)
+        c.text(ax.left, ax.top - 6, f"({unit(series[name]['unit'])})", 7)
     return c.svg()

@@ -8,9 +8,11 @@ title of a source document) is the zone's own text and is not ParkCert's to tran
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import re
+import urllib.parse
 
 import pytest
 import yaml
@@ -41,9 +43,17 @@ def _dossier_strings(node) -> set[str]:
     return set().union(*(_dossier_strings(x) for x in items)) if items else set()
 
 
+def _svg_text(uri: str) -> str:
+    """The words a chart draws (its text nodes), one per line: a chart is read too."""
+    head, data = uri.split(",", 1)
+    svg = base64.b64decode(data).decode() if head.endswith(";base64") else urllib.parse.unquote(data)
+    return "\n".join(f"<p>{t}</p>" for t in re.findall(r">([^<>]+)</text>", svg))
+
+
 def english_left(page: str, dossier: dict) -> list[str]:
     """The lines of a rendered page that still hold a Latin word outside the allow-list."""
-    text = re.sub(r"<(style|script)\b.*?</\1>", "", page, flags=re.S)
+    charts = "\n".join(_svg_text(uri) for uri in re.findall(r'src="(data:image/svg\+xml[^"]*)"', page))
+    text = re.sub(r"<(style|script)\b.*?</\1>", "", page + charts, flags=re.S)
     text = re.sub(r"\b(?:src|href)=\"[^\"]*\"", "", text)
     text = html.unescape(re.sub(r"<[^>]+>", "\n", text))
     own = sorted(_dossier_strings(dossier), key=len, reverse=True)
