@@ -31,11 +31,12 @@ Many dossiers at once (`evaluate_many`, measured in ../shared/notes/durable-rule
   so one action delivers every dossier of a session it matched; dossiers are facts of one
   session (`assert_facts` of up to MAX_FACTS), told apart by an `id` attribute.
 - identical facts raise MessageObservedException, and a fact's identity is the 32-bit FNV-1a
-  hash of its id: ids are "0", "1", … (distinct hashes up to 200,000, checked in the tests).
+  hash of its id: ids are "0000" … "4095", whose hashes are distinct (checked in the tests).
 - `cap` is an unsigned short in the C core: a session holds at most MAX_FACTS dossiers, which is
   also every rule's cap; a rule that comes back in several actions anyway has them merged.
-- a batch whose text fails to parse returned code 0 and no session (measured): every dossier's
-  id must come back exactly once through the sentinel, else the batch has failed.
+- a batch whose text fails to parse part-way returned code 0, having matched only the facts before
+  the error (measured): every dossier's id must come back exactly once through the sentinel, else
+  the batch has failed.
 - a batch that raises was partly processed and ran no action: it is discarded (its session
   deleted) and each of its dossiers evaluated alone, so only the culprit gets an EngineError.
 - `assert_facts` of an empty array segfaults: dossiers without a value never reach the engine,
