@@ -1,12 +1,14 @@
 """Every form of bad-input message a user can meet, produced by the code that writes it (never typed here): a JSON
 dossier's bytes, schema and catalogue checks, the limits, a workbook's file and cells, the web upload and options,
-the server's size and time limits, a workspace upload. tests/test_problems_zh.py checks that each reads in Chinese
+the server's size and time limits, a workspace upload, a panel review (its file, its form and the workspace's refusals).
+tests/test_problems_zh.py checks that each reads in Chinese
 and that each form of the glossary's `problems:` section is met by one of them."""
 from __future__ import annotations
 
 import asyncio
 import base64
 import concurrent.futures
+import copy
 import datetime as dt
 import io
 import json
@@ -16,6 +18,7 @@ import zlib
 from types import SimpleNamespace
 
 import openpyxl
+import yaml
 
 from engine import bounds, load, units
 from engine.assess import assess, date_problems
@@ -311,12 +314,146 @@ def _workspace() -> list[str]:
             + _problems(versions.add_version, session, SimpleNamespace(zones=["CN-X", "CN-Y"]), upload, 1))
 
 
+# --- panel reviews (engine.review, engine.yamlfile, the workspace's review pages) ------------------------------------
+
+REVIEW = "examples/failing-donghai-2016.review.yaml"
+
+
+def _review_doc() -> dict:
+    from .conftest import ROOT
+    return yaml.safe_load((ROOT / REVIEW).read_bytes())
+
+
+def _review(raw) -> list[str]:
+    from engine import review
+    if not isinstance(raw, bytes):
+        raw = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False).encode("utf-8")
+    return _problems(review.review_from_bytes, raw, "panel.yaml")
+
+
+def _review_files() -> list[str]:
+    """A review file that is no YAML, or YAML the strict reader refuses."""
+    texts = [b"\xff", b"- 1\n- 2", b"a: b: c", b"a: [1, 2", b"a: {1: 2, 3", b"a:\n  - 1\n b: 2", b"key: value\n- item",
+             b"a: 'x", b"a: &x 1\nb: *x", b"a: 1\na: 2", b"\t a: 1", b"@a", b"a: \x07", b"? [1]\n: 2", b'a: "\\q"',
+             b"a: !!python/object x", b"a: {", b"]", b"a: b\n---\nc: d", b"a:\n  b: 1\n c",
+             b"a: " + b"[" * 40 + b"]" * 40, b"a: 1" + b"0" * 40,
+             b"#" * (2**20 + 1)]
+    limit, bounds.MAX_DECISIONS = bounds.MAX_DECISIONS, 3
+    try:
+        many = _review_doc()
+        return [m for t in texts for m in _review(t)] + _review(many)
+    finally:
+        bounds.MAX_DECISIONS = limit
+
+
+def _review_schema() -> list[str]:
+    """What the schema and the reader's own checks refuse in a review (as an import or a form's save meets them)."""
+    d = _review_doc()
+    d["schema_version"] = "2.0"
+    d["program"] = "EIP"
+    d["dossier_sha256"] = "abc"
+    d["colour"] = "green"
+    del d["panel"]["meeting_date"]
+    d["panel"]["members"][0]["email"] = "x"
+    decisions = d["decisions"]
+    decisions["eip-i-9.9"] = {"decision": "confirm"}
+    decisions["EIP-I-G.1"] = {"decision": "maybe"}
+    decisions["EIP-I-G.2"] = {"decision": "override"}
+    decisions["EIP-I-G.3"] = {"decision": "waive", "justification": "x", "reviewer": "Wang Li", "approver": "Wang Li",
+                              "date": "2016-02-30"}
+    decisions["EIP-I-G.4"].update(risk="huge", expires="soon", date="16-09-01")
+    d["recommendation"] = {"decision": "yes"}
+    d["evaluation"] = {"kind": "once", "score": 101}
+    unfilled = _review_doc()
+    unfilled["panel"]["meeting_date"] = None
+    unfilled["panel"]["members"] = []
+    members = _review_doc()
+    members["decisions"]["EIP-I-2.8"]["reviewer"] = "Somebody Else"
+    members["decisions"]["EIP-I-G.1"]["override_to"] = "pass"
+    return _review(d) + _review(unfilled) + _review(members)
+
+
+def _review_checks() -> list[str]:
+    """A review read whole, then checked against the dossier and the program it is applied to."""
+    from engine import review
+    from engine.workspace import reviews
+
+    from .conftest import ROOT
+    late = _review_doc()
+    late["decisions"]["EIP-I-2.8"]["date"] = "2016-10-01"
+    warned = [w.message for w in review.review_from_bytes(yaml.safe_dump(late).encode(), "panel.yaml").warnings]
+    dossier = (ROOT / "examples/failing-donghai-2016.json").read_bytes()
+    other = _review_doc()
+    other["program"] = "ctip"
+    unknown = _review_doc()
+    unknown["decisions"]["EIP-I-9.9"] = {"decision": "confirm"}
+    stale = _review_doc()
+    stale["dossier_sha256"] = "0" * 64
+    changed = copy.deepcopy(stale)
+    changed["decisions"]["EIP-I-2.2"]["engine"]["value"] = 0.4
+    out = warned
+    for doc in (other, unknown, stale, changed):
+        rv = review.review_from_bytes(yaml.safe_dump(doc).encode(), "panel.yaml")
+        out += _problems(assess, dossier, "zone.json", (), None, None, [rv])
+    few = _review_doc()
+    few["decisions"] = {k: few["decisions"][k] for k in ("EIP-I-2.2", "EIP-I-2.8")}
+    rv = review.review_from_bytes(yaml.safe_dump(few).encode(), "panel.yaml")
+    out += _problems(review.check_against, rv, load.pack("ctip"), "0" * 64, ())
+    # an import over a review the chair has approved
+    approved = SimpleNamespace(scalar=lambda query: SimpleNamespace(state="approved"))
+    version = SimpleNamespace(dossier=SimpleNamespace(zone_id="CN-X"), number=1, dossier_id=1, id=1)
+    out += _problems(reviews.import_yaml, approved, None, version, (ROOT / REVIEW).read_bytes(), "panel.yaml")
+    return out
+
+
+def _workspace_reviews(workspace) -> list[str]:
+    """The workspace's own refusals on its review pages (English pages): a program the dossier is not checked for, an
+    import without a file, the optimistic lock's and the approval's 409s, a review form's bad score and decision."""
+    import html
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from .workspace.web_world import csrf_of, login
+    app, _, ids, _ = workspace
+    chair = TestClient(app, base_url="http://127.0.0.1")
+    assert login(chair, "chair").status_code == 303
+
+    def refusal(path: str, expected: int, **fields) -> str:
+        page = chair.get(f"/workspace/versions/{ids['v1']}?lang=en").text
+        r = chair.post(path, data={"csrf": csrf_of(page), "lang": "en", **fields})
+        assert r.status_code == expected, (path, r.status_code)
+        return html.unescape(re.search(r'<pre class="message">(.*?)</pre>', r.text, re.S)[1])
+
+    out = [refusal(f"/workspace/versions/{ids['v1']}/reviews", 422, program="ctip-x"),
+           refusal(f"/workspace/versions/{ids['v1']}/reviews/import", 422),
+           refusal(f"/workspace/reviews/{ids['approved']}/approve", 409, lock="0"),
+           refusal(f"/workspace/reviews/{ids['draft']}/approve", 409, lock="-1"),
+           refusal(f"/workspace/reviews/{ids['draft']}/reopen", 409),
+           refusal(f"/workspace/reviews/{ids['approved']}", 409)]
+    page = chair.get(f"/workspace/reviews/{ids['draft']}?lang=en").text
+    rule = re.search(r'name="decision\.([^"]+)"', page)[1]
+    r = chair.post(f"/workspace/reviews/{ids['draft']}", data={"csrf": csrf_of(page), "lang": "en", "score": "high",
+                                                                f"decision.{rule}": "maybe"})
+    assert r.status_code == 422
+    out += [html.unescape(m) for m in re.findall(r'<tr class="problem"><td class="where"><code>.*?</code></td><td>(.*?)</td>',
+                                                 r.text, re.S)]
+    return out
+
+
+def review_messages() -> list[str]:
+    """Every message a review file, or a review form's save, can meet in the reader."""
+    return _review_files() + _review_schema() + _review_checks()
+
+
 def _options() -> list[str]:
     return [p.message for p in date_problems(dt.date(2999, 1, 1), "as_of")] + _problems(load.pack, "no-such-program")
 
 
-def messages(web) -> list[str]:
-    """Every message the sources above give, once."""
+def messages(web, workspace) -> list[str]:
+    """Every message the sources above give, once (`web`: the pre-check's test client; `workspace`: a served workspace
+    world, tests/workspace/web_world.py)."""
     found = (_json_bytes() + _values() + _schema() + _catalogue() + _stoppers() + _workbook_files() + _workbook_cells()
-             + _cell_values() + _web(web) + _busy() + _workspace() + _options())
+             + _cell_values() + _web(web) + _busy() + _workspace() + _options() + review_messages()
+             + _workspace_reviews(workspace))
     return list(dict.fromkeys(found))

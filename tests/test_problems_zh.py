@@ -1,5 +1,6 @@
-"""Issue 9: a rejected upload's problems read in Chinese on the Chinese pages (the web pre-check, the panel workspace),
-stay English on the English pages, the CLI and the API's `message` (the API adds `message_zh` when asked).
+"""Issue 9: a rejected upload's problems read in Chinese on the Chinese pages (the web pre-check, the panel workspace:
+uploads, review files, review forms and its refusals), stay English on the English pages, the CLI and the API's
+`message` (the API adds `message_zh` when asked).
 
 Every problem line of a zh page must be Chinese: no Latin word outside what the user typed or must type (quoted
 values, unit and metric ids in quotes), pointers, cells, file names, standard numbers and the names of file formats.
@@ -23,7 +24,7 @@ from .workbook_helpers import col_of, example, open_wb, row_of, workbook_bytes
 # names of formats and tools a Chinese message writes as they are, and the JSON literals a user types
 FORMATS = {"UTF-8", "UTF", "Unicode", "Excel", "LibreOffice", "XML", "DTD", "MB", "YYYY-MM-DD", "YYYY", "MM", "DD",
            "xlsx", "xls", "xlsb", "XLSX", "true", "false", "null", "NaN", "Infinity", "en", "zh",
-           "--rules", "DIR", "PARKCERT_RULES", "rules", "parkcert", "template", "list", "ParkCert"}
+           "--rules", "DIR", "PARKCERT_RULES", "rules", "parkcert", "template", "list", "ParkCert", "YAML"}
 QUOTED = re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|“[^”]*”|`[^`]*`")
 
 
@@ -180,9 +181,9 @@ class _Seen:
 
 
 @pytest.fixture(scope="module")
-def corpus(web):
+def corpus(web, workspace):
     from .problem_corpus import messages
-    return messages(web)
+    return messages(web, workspace)
 
 
 def test_every_message_the_code_gives_reads_in_chinese(corpus):
@@ -265,3 +266,107 @@ def test_a_bad_option_on_an_error_page_reads_in_the_browsers_language(web):
 
 def _error_message(response) -> str:
     return html.unescape(re.search(r'<pre class="message">(.*?)</pre>', response.text, re.S)[1])
+
+
+# --- the workspace's reviews: an imported file, a form, the optimistic lock ------------------------------------------
+
+def _panel_client(workspace, who: str):
+    from fastapi.testclient import TestClient
+
+    from .workspace.web_world import login
+    client = TestClient(workspace[0], base_url="http://127.0.0.1")
+    assert login(client, who).status_code == 303
+    return client
+
+
+def _form(page: str, form_id: str) -> tuple[str, dict]:
+    """A form's action and hidden fields as the page gives them (the page's language travels in the action)."""
+    from .workspace.web_world import csrf_of
+    action = html.unescape(re.search(rf'<form [^>]*action="([^"]+)"[^>]*id="{form_id}"', page)[1])
+    lock = re.search(rf'id="{form_id}">.*?name="lock" value="(\d+)"', page, re.S)
+    return action, {"csrf": csrf_of(page), **({"lock": lock[1]} if lock else {})}
+
+
+def _other(lang: str) -> dict:
+    """A browser asking for the other language: the page's own language must win."""
+    return {"accept-language": "en" if lang == "zh" else "zh-CN,zh;q=0.9"}
+
+
+def _broken_review() -> bytes:
+    import yaml
+    doc = yaml.safe_load((EXAMPLES / "failing-donghai-2016.review.yaml").read_bytes())
+    doc["panel"]["meeting_date"] = None                            # left for the panel to fill in
+    doc["decisions"]["EIP-I-2.8"]["decision"] = "maybe"
+    doc["decisions"]["EIP-I-4.4"]["expires"] = "2017-02-30"       # not on the calendar
+    doc["decisions"]["EIP-I-4.4"]["risk"] = "huge"
+    doc["decisions"]["eip-i-9.9"] = {"decision": "confirm"}
+    doc["colour"] = "green"
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False).encode("utf-8")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_imported_broken_review_lists_its_problems_in_the_pages_language(workspace, lang):
+    from engine import review
+    from engine.web.views import label_set, problem_text
+    _, _, ids, _ = workspace
+    panel = _panel_client(workspace, "panel")
+
+    def refused(body: bytes) -> str:
+        action, fields = _form(panel.get(f"/workspace/versions/{ids['v2']}?lang={lang}").text, "import-review")
+        assert action.endswith(f"?lang={lang}")
+        r = panel.post(action, data={**fields, "lang": lang}, files={"review": ("panel.yaml", body)}, headers=_other(lang))
+        assert r.status_code == 422
+        assert f"<h1>{label_set(lang)['error_422']}</h1>" in r.text
+        shown = _error_message(r)
+        messages = [line.split(": ", 1)[1] for line in shown.splitlines()]
+        if lang == "zh":
+            left = {m: latin_left(m) for m in messages if latin_left(m)}
+            assert not left, left
+            assert all(re.search(r"[\u4e00-\u9fff]", m) for m in messages)
+        else:
+            assert not [m for m in messages if re.search(r"[\u4e00-\u9fff]", m)]
+        return shown
+
+    broken = _broken_review()
+    with pytest.raises(InputError) as e:
+        review.review_from_bytes(broken, "panel.yaml")
+    assert len(e.value.problems) >= 6
+    assert refused(broken) == problem_text(e.value.problems, lang)
+    # the example review is of version 1: imported into version 2 it is refused with the rules whose inputs changed
+    (line,) = refused((EXAMPLES / "failing-donghai-2016.review.yaml").read_bytes()).splitlines()
+    where, message = line.split(": ", 1)
+    assert where.endswith(".eip-integrated.review.yaml /dossier_sha256")
+    assert message.startswith({"zh": "该评审针对的是申报材料的另一个版本（评审时为 'e283541f2582…'，现为 '",
+                               "en": "the review is of another version of the dossier (reviewed e283541f2582…, now "}[lang])
+    assert message.endswith({"zh": "评审后输入发生变化的规则：'EIP-I-2.2'、'EIP-I-2.3'",
+                             "en": "rules whose inputs changed since the review: EIP-I-2.2, EIP-I-2.3"}[lang])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_stale_approval_and_a_bad_review_form_are_refused_in_the_pages_language(workspace, lang):
+    _, _, ids, _ = workspace
+    chair = _panel_client(workspace, "chair")
+    url = f"/workspace/reviews/{ids['draft']}?lang={lang}"
+    page = chair.get(url).text
+    action, fields = _form(page, "approve-form")
+    assert action.endswith(f"?lang={lang}")
+    stale = str(int(fields["lock"]) - 1)                              # someone saved since this page was opened
+    r = chair.post(action, data={**fields, "lock": stale, "lang": lang}, headers=_other(lang))
+    assert r.status_code == 409
+    english = "the review was changed since this page was opened: open it again, check the changes, then approve"
+    assert _error_message(r) == glossary.problem(english, lang)
+    assert (_error_message(r) == english) == (lang == "en")
+    assert lang == "en" or not latin_left(_error_message(r))
+    assert 'id="approved-line"' not in chair.get(url).text             # nothing approved
+    # a review form with a score and a decision the form never offers: the page lists both, in its language
+    action, fields = _form(page, "review-form")
+    rule = re.search(r'name="decision\.([^"]+)"', page)[1]
+    r = chair.post(action, data={**fields, "lang": lang, "score": "high", f"decision.{rule}": "maybe"}, headers=_other(lang))
+    assert r.status_code == 422
+    rows = _problem_rows(r.text)
+    assert [w for w, _ in rows] == ["form /evaluation/score", f"form /decisions/{rule}/decision"]
+    english = ["expected a number 0–100, found 'high'", "expected one of confirm, override, waive, not_applicable"]
+    assert [m for _, m in rows] == [glossary.problem(m, lang) for m in english]
+    if lang == "zh":
+        assert [m for _, m in rows] == ["应为0至100之间的数字，实际为'high'",
+                                        "应为以下之一：'confirm'、'override'、'waive'、'not_applicable'"]

@@ -11,8 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from ... import glossary
 from ...problems import InputError, Problem
-from ...web.views import pick_lang
+from ...web.views import pick_lang, problem_text
 from .. import access, audit, results, reviews, versions
 from ..deps import Ctx, database, denials, read, see_other, write
 from ..models import Review, User
@@ -21,6 +22,17 @@ from .dossiers import download, problem_rows, stamp
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("decision", "override_to", "expires", "justification", "risk", "comments")
+
+
+def refused(status: int, message: str, lang: str) -> HTTPException:
+    """A refusal's error page in the page's language: the English sentence is the glossary's key (`problems:`)."""
+    return HTTPException(status, glossary.problem(message, lang))
+
+
+def bad_file(problems: list[Problem], lang: str) -> HTTPException:
+    """A review file's problems as the lines of a 422 page (as `parkcert check --review` prints them), in the page's
+    language."""
+    return HTTPException(422, problem_text(problems, lang))
 
 
 def _sig(values: dict) -> str:
@@ -119,7 +131,7 @@ def _review_page(ctx: Ctx, r: Review, *, status=200, saved=False, problems=None,
                 can_approve=r.state == "draft" and access.can(ctx.user, "review.approve"),
                 can_reopen=r.state == "approved" and access.can(ctx.user, "review.reopen"),
                 changed_inputs=sorted(changed), newer=newer, saved=saved, conflict=conflict, cli=cli,
-                problems=problem_rows(problems or []), problems_title=t["bad_review_title"],
+                problems=problem_rows(problems or [], ctx.lang), problems_title=t["bad_review_title"],
                 orig={rid: _sig(d) for rid, d in _form_values(r.document)[1].items()},
                 orig_panel=_sig(_form_values(r.document)[0]))
 
@@ -133,7 +145,7 @@ async def open_review(request: Request, version_id: int) -> Response:
         doc = results.engine_result(v)
         p = results.program_result(doc, program)
         if p is None:
-            raise HTTPException(422, f"{program!r} is not one of this dossier's programs")
+            raise refused(422, f"{program!r} is not one of this dossier's programs", ctx.lang)
         existing = ctx.s.scalar(select(Review).where(Review.version_id == v.id, Review.program == program))
         if existing is not None:
             return see_other(f"/workspace/reviews/{existing.id}", ctx.lang)
@@ -157,7 +169,7 @@ async def import_review(request: Request, version_id: int) -> Response:
         access.require(ctx.user, "review.import")
         field = form.get("review")
         if not isinstance(field, tuple) or not field[1]:
-            raise HTTPException(422, "expected a review file (YAML) in the form field 'review'")
+            raise refused(422, "expected a review file (YAML) in the form field 'review'", ctx.lang)
         from ...web.inputs import shown_name
         name = shown_name(field[0], field[1])
         try:
@@ -167,7 +179,7 @@ async def import_review(request: Request, version_id: int) -> Response:
                 raise InputError(problems)
         except InputError as e:
             ctx.s.rollback()
-            raise HTTPException(422, "\n".join(str(p) for p in e.problems)) from None
+            raise bad_file(e.problems, ctx.lang) from None
         return see_other(f"/workspace/reviews/{r.id}", ctx.lang)
     return await write(request, work)
 
@@ -204,7 +216,7 @@ async def save_review(request: Request, review_id: int) -> Response:
         panel_vals, decision_vals = _submitted(form, r.document)
         edit, problems = _edit(form, r.document, panel_vals, decision_vals)
         if r.state != "draft":
-            raise HTTPException(409, "the review is approved: the chair reopens it before it is changed")
+            raise refused(409, "the review is approved: the chair reopens it before it is changed", ctx.lang)
         if not problems:
             try:
                 reviews.edit_review(ctx.s, ctx.user, r, edit, results.program_result(
@@ -238,12 +250,12 @@ async def approve_review(request: Request, review_id: int) -> Response:
         try:
             reviews.approve(ctx.s, ctx.user, r, int(form.get("lock", "-1")))
         except reviews.NotEditable:
-            raise HTTPException(409, "the review is approved already") from None
+            raise refused(409, "the review is approved already", ctx.lang) from None
         except (reviews.Conflict, ValueError):
-            raise HTTPException(409, "the review was changed since this page was opened: open it again, check the "
-                                     "changes, then approve") from None
+            raise refused(409, "the review was changed since this page was opened: open it again, check the changes, "
+                               "then approve", ctx.lang) from None
         except InputError as e:
-            raise HTTPException(422, "\n".join(str(p) for p in e.problems)) from None
+            raise bad_file(e.problems, ctx.lang) from None
         return see_other(f"/workspace/reviews/{review_id}", ctx.lang)
     return await write(request, work)
 
@@ -254,7 +266,7 @@ async def reopen_review(request: Request, review_id: int) -> Response:
         r = access.review(ctx.s, ctx.user, review_id)
         access.require(ctx.user, "review.reopen")
         if r.state != "approved":
-            raise HTTPException(409, "the review is a draft already")
+            raise refused(409, "the review is a draft already", ctx.lang)
         reviews.reopen(ctx.s, ctx.user, r)
         return see_other(f"/workspace/reviews/{review_id}", ctx.lang)
     return await write(request, work)
@@ -300,7 +312,7 @@ async def review_pdf(request: Request, review_id: int, lang: str = "en") -> Resp
         try:
             pdf = await request.app.state.service.render(job, job_fn=results.render_reviewed)
         except BadInput as e:
-            raise HTTPException(422, "\n".join(str(p) for p in e.problems)) from None
+            raise bad_file(e.problems, lang) from None
         _RENDERED[job.etag] = pdf
         while len(_RENDERED) > 8:
             _RENDERED.popitem(last=False)
