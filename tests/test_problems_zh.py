@@ -252,6 +252,24 @@ def test_a_too_large_upload_is_refused_in_the_pages_language(web):
     assert "the request is larger than the limit" in r.text
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_too_large_workspace_upload_is_refused_in_the_pages_language(workspace, lang):
+    from engine.web.settings import Settings
+    from engine.web.views import label_set
+    _, _, ids, _ = workspace
+    zone = _panel_client(workspace, "zone-a")
+    page = zone.get(f"/workspace/dossiers/{ids['dossier_a']}?lang={lang}").text
+    action, fields = _form(page, "new-version")
+    assert action == f"/workspace/dossiers/{ids['dossier_a']}/versions?lang={lang}"
+    limit = Settings().max_request_bytes
+    r = zone.post(action, data={**fields, "lang": lang}, files={"dossier": ("big.json", b" " * (limit + 1))},
+                  headers=_other(lang))
+    assert r.status_code == 413
+    assert f"<h1>{label_set(lang)['error_413']}</h1>" in r.text
+    from engine.web.middleware import too_large
+    assert _error_message(r) == glossary.problem(too_large(limit).detail, lang)
+
+
 def test_a_bad_option_on_an_error_page_reads_in_the_browsers_language(web):
     page = web.post("/check", **_upload((EXAMPLES / "failing-donghai-2016.json").read_bytes(), "zone.json",
                                         lang="en")).text
@@ -282,7 +300,8 @@ def _panel_client(workspace, who: str):
 def _form(page: str, form_id: str) -> tuple[str, dict]:
     """A form's action and hidden fields as the page gives them (the page's language travels in the action)."""
     from .workspace.web_world import csrf_of
-    action = html.unescape(re.search(rf'<form [^>]*action="([^"]+)"[^>]*id="{form_id}"', page)[1])
+    tag = re.search(rf'<form [^>]*id="{form_id}"[^>]*>', page)[0]
+    action = html.unescape(re.search(r'action="([^"]+)"', tag)[1])
     lock = re.search(rf'id="{form_id}">.*?name="lock" value="(\d+)"', page, re.S)
     return action, {"csrf": csrf_of(page), **({"lock": lock[1]} if lock else {})}
 
