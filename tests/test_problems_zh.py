@@ -253,6 +253,30 @@ def test_a_too_large_upload_is_refused_in_the_pages_language(web):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_save_over_another_members_save_is_a_conflict_page_in_the_pages_language(workspace, lang):
+    from engine.workspace.views import label_set as ws_labels
+    _, _, ids, _ = workspace
+    chen, wang = _panel_client(workspace, "panel"), _panel_client(workspace, "chair")
+    url = f"/workspace/reviews/{ids['draft']}?lang={lang}"
+
+    def hidden(page: str) -> dict:
+        form = page.split('id="review-form">', 1)[1].split("</form>", 1)[0]
+        return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+    page = chen.get(url).text
+    action, _ = _form(page, "review-form")
+    assert action.endswith(f"?lang={lang}")
+    mine, theirs = hidden(page), hidden(wang.get(url).text)                # both opened the same revision
+    rule = re.search(r'name="decision\.([^"]+)"', page)[1]
+    assert wang.post(action, data={**theirs, f"comments.{rule}": f"seen ({lang})"}, follow_redirects=False).status_code == 303
+    r = chen.post(action, data={**mine, f"comments.{rule}": f"mine ({lang})"}, headers=_other(lang))
+    assert r.status_code == 409
+    t = ws_labels(lang)
+    assert t["conflict_title"] in r.text and t["conflict_text"] in r.text and f"mine ({lang})" in r.text
+    assert r.text.startswith(f"<!DOCTYPE html>\n<html lang=\"{'zh-Hans' if lang == 'zh' else 'en'}\">")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_too_large_workspace_upload_is_refused_in_the_pages_language(workspace, lang):
     from engine.web.settings import Settings
     from engine.web.views import label_set
