@@ -266,3 +266,24 @@ def test_pdf_reports_are_written_and_a_missing_one_is_rendered_again(folder, run
     code, stdout, _ = run("batch", src, "-o", out, "--jobs", 1, "--pdf")
     assert "1 dossier: 1 checked, 0 up to date" in stdout
     assert pdfs[0].exists() and not leftovers(out)
+
+
+def test_a_chunk_held_in_memory_a_group_at_a_time_gives_the_same_results(folder, tmp_path, monkeypatch):
+    """A chunk's dossiers are held parsed only GROUP_BYTES at a time (a chunk of 64 files of 8 MB would not fit in
+    memory at once); checked in groups or all at once, every dossier gets the same result line."""
+    import hashlib
+
+    from engine.batch import workers
+    from engine.batch.options import Item, Options
+
+    files = sorted(folder.glob("*.json"))
+    items = [Item(str(p), str(p), None, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
+    lines = []
+    for budget in (workers.GROUP_BYTES, 1):
+        state = tmp_path / f"group-{budget}" / ".parkcert"
+        (state / "parts").mkdir(parents=True)
+        workers.init_worker(Options(programs=("all",)), str(state), in_child=False)
+        monkeypatch.setattr(workers, "GROUP_BYTES", budget)
+        done = workers.run_chunk("c", items)
+        lines.append((state / done.part).read_bytes().splitlines())
+    assert len(lines[0]) == len(files) and lines[0] == lines[1]

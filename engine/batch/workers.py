@@ -171,6 +171,23 @@ def _outputs(item: Item, d, results, outdir: Path, tables: Rows) -> tuple[Checke
                    pdf=pdf, orow=orow, olen=olen, vrow=vrow, vlen=vlen), line
 
 
+GROUP_BYTES = 32 * 1024 * 1024     # dossier bytes held parsed at once: a chunk of 64 files of 8 MB is checked in parts
+
+
+def _groups(items: list[Item], w: _Worker):
+    """The chunk's items, read, in groups of at most GROUP_BYTES of dossiers (or one larger dossier)."""
+    group, size = [], 0
+    for item in items:
+        r = _read(item, w)
+        group.append((item, r))
+        size += 0 if isinstance(r, Checked) else len(r[0].raw)
+        if size >= GROUP_BYTES:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
 def run_chunk(name: str, items: list[Item]) -> ChunkDone:
     """Check a chunk of dossiers; their result lines reach the disk (atomically) before this returns.
 
@@ -181,23 +198,23 @@ def run_chunk(name: str, items: list[Item]) -> ChunkDone:
     w = _W
     state = w.state
     outdir = state.parent
-    read = [_read(item, w) for item in items]
-    todo = [r for r in read if not isinstance(r, Checked)]
-    # the compact form and the tables show no levers; --full and the PDF report do
-    checked = iter(check_many(todo, w.catalogue, as_of=w.options.as_of, engine=w.engine,
-                              remedies=w.options.full or w.renderer is not None))
     outcomes, buffer, pos, tables = [], io.BytesIO(), 0, Rows()
-    for item, r in zip(items, read, strict=True):
-        if isinstance(r, Checked):
-            o, line = r, None
-        else:
-            o, line = _check_one(item, r[0], next(checked), outdir, tables)
-        if line is not None:
-            data = line.encode("utf-8") + b"\n"
-            o.offset, o.length = pos, len(data)
-            buffer.write(data)
-            pos += len(data)
-        outcomes.append(o)
+    for group in _groups(items, w):
+        todo = [r for _, r in group if not isinstance(r, Checked)]
+        # the compact form and the tables show no levers; --full and the PDF report do
+        checked = iter(check_many(todo, w.catalogue, as_of=w.options.as_of, engine=w.engine,
+                                  remedies=w.options.full or w.renderer is not None))
+        for item, r in group:
+            if isinstance(r, Checked):
+                o, line = r, None
+            else:
+                o, line = _check_one(item, r[0], next(checked), outdir, tables)
+            if line is not None:
+                data = line.encode("utf-8") + b"\n"
+                o.offset, o.length = pos, len(data)
+                buffer.write(data)
+                pos += len(data)
+            outcomes.append(o)
     part = None
     if pos:
         part = f"{PARTS}/{name}.jsonl"
