@@ -21,7 +21,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from . import __version__, fmt, glossary, load, svgcharts, verdict
+from . import __version__, colwidths, fmt, glossary, load, svgcharts, verdict
 from .fetcher import BundledOnlyFetcher
 from .paths import REPORTS
 from .result import json_text
@@ -431,6 +431,7 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
         members = [r for r in rows if (r.o["category"] == c["id"] if c["id"] else r.o["category"] not in known)]
         if members:
             groups.append({"id": c["id"] or "other", "title": c["title"][lang], "rows": members,
+                           "widths": colwidths.indicators(members, bool(p.get("review"))),
                            "chart": svgcharts.category_chart([_chart_item(r) for r in members], t)})
     # waived or overridden rules keep their gap (marked with the panel's decision); coverage is not a gap
     fails = [r for r in rows if r.engine_status == "fail" and sections.get(r.o["category"]) != "coverage"]
@@ -460,7 +461,8 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
         "count_keys": STATUSES + (REVIEW_STATUSES if p.get("review") or any(p["counts"].get(k) for k in REVIEW_STATUSES)
                                   else ()),
         "review": review_view(p, rows, lang, t),
-        "targets": targets_view(rows, lang, t, reference_year),
+        "targets": (targets := targets_view(rows, lang, t, reference_year)),
+        "targets_widths": colwidths.targets(targets),
         "plan": [r for r in rows if sections.get(r.o["category"]) == "checklist"],
         "plan_titles": [c["title"][lang] for c in p["categories"] if c.get("section") == "checklist"],
         "coverage": [r for r in rows if sections.get(r.o["category"]) == "coverage"],

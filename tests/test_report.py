@@ -458,6 +458,20 @@ def test_chart_axes_are_ticked_where_matplotlib_ticked_them(lo, hi, nbins):
     assert nice_ticks(lo, hi, nbins) == pytest.approx(expected)
 
 
+def test_a_number_wider_than_its_column_widens_it_and_the_table_still_fits_the_page(check_doc):
+    import copy
+    doc = copy.deepcopy(check_doc)
+    program = doc["programs"][0]
+    plain = render.program_view(program, "en", render.label_set("en"), {})["groups"]
+    o = next(o for o in program["outcomes"] if o["category"] == plain[-1]["id"] and isinstance(o["value"], float))
+    o["value"] = 12_345_678_901.5
+    wide = render.program_view(program, "en", render.label_set("en"), {})["groups"]
+    value_col = 2
+    assert wide[-1]["widths"][value_col] > plain[-1]["widths"][value_col] + 3     # the value prints on one line
+    assert sum(wide[-1]["widths"]) == pytest.approx(100, abs=0.05)
+    assert [g["widths"] for g in wide[:-1]] == [g["widths"] for g in plain[:-1]]
+
+
 def test_result_json_is_what_check_prints(check_doc):
     code, stdout, _ = _invoke("check", "--format", "json", FAILING)
     assert render.result_json(check_doc) == stdout
