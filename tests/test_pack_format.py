@@ -19,13 +19,6 @@ DEMO = PACKS / "provincial-demo"
 ZONE = PACKS / "provincial-demo-zone-2016.json"
 
 
-@pytest.fixture(autouse=True)
-def no_extra_rules(monkeypatch):
-    """--rules adds folders for the rest of a process: each test starts and ends without any."""
-    monkeypatch.setattr(load, "_extra", [])
-    monkeypatch.delenv(load.RULES_ENV, raising=False)
-
-
 @pytest.fixture
 def zone():
     return json.loads(ZONE.read_text(encoding="utf-8"))

@@ -4,7 +4,6 @@ Skipped only when the chromium / chromedriver binaries are absent (scripts/setup
 """
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,11 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, ROOT
+from .conftest import EXAMPLES, ROOT, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian's chromium and chromium-driver are not installed")
+pytestmark = needs_chromium
 
 FAILING = EXAMPLES / "failing-donghai-2016.json"
 
@@ -49,29 +46,6 @@ def server():
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def downloads(tmp_path_factory):
-    return tmp_path_factory.mktemp("downloads")
-
-
-@pytest.fixture(scope="module")
-def browser(downloads):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1600",
-                "--lang=en-US"):
-        opts.add_argument(arg)
-    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                           "download.prompt_for_download": False,
-                                           "intl.accept_languages": "en-US,en"})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    driver.implicitly_wait(20)
-    yield driver
-    driver.quit()
 
 
 def _upload(browser, server, path: Path, *, lang="en", as_of=None, programs=()):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import time
 
@@ -17,13 +16,11 @@ import pytest
 from engine.workspace import accounts
 from engine.workspace.database import open_database
 
-from ..conftest import EXAMPLES
+from ..conftest import EXAMPLES, needs_chromium
 from .conftest import CLI
 from .test_kill import _free_port, _serve
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian's chromium and chromium-driver are not installed")
+pytestmark = needs_chromium
 
 FAILING = EXAMPLES / "failing-donghai-2016.json"
 OTHER = EXAMPLES / "certifiable-xinhe-2016.json"
@@ -48,29 +45,6 @@ def server(tmp_path_factory):
     yield f"http://127.0.0.1:{port}"
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def downloads(tmp_path_factory):
-    return tmp_path_factory.mktemp("downloads")
-
-
-@pytest.fixture(scope="module")
-def browser(downloads):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1600",
-                "--lang=en-US"):
-        opts.add_argument(arg)
-    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                           "download.prompt_for_download": False,
-                                           "intl.accept_languages": "en-US,en"})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    driver.implicitly_wait(20)
-    yield driver
-    driver.quit()
 
 
 def shot(browser, name):
