@@ -243,7 +243,8 @@ def test_hostile_strings_fetch_nothing(hostile):
     assert not hostile["connected"], "the renderer opened a connection to the loopback listener"
     root = REPORTS.resolve().as_uri()
     files = [u for u in hostile["fetched"] if not u.startswith("data:image/svg+xml;base64,")]   # our charts
-    assert files and all(u.startswith(root + "/") for u in files), files
+    # the spy saw the charts; the stylesheet and fonts are read once per process (maybe by an earlier test)
+    assert hostile["fetched"] and all(u.startswith(root + "/") for u in files), files
     assert set(render.attachments(hostile["pdf"].read_bytes())) == {render.DOSSIER_ATTACHMENT,
                                                                      render.RESULT_ATTACHMENT}
     assert b"root:x:0:0" not in hostile["pdf"].read_bytes()
