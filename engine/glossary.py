@@ -74,13 +74,15 @@ def _reason(text: str, g: dict, lang: str) -> str:
     return whole
 
 
-def reason(text: str, lang: str) -> str:
+def reason(text: str, lang: str, titles: dict[str, str] | None = None) -> str:
     """An engine reason (or warning, tranche condition, declared target) in zh, where the glossary knows its form;
     the catalogue names in it by their Chinese titles, its units as Chinese statistics write them."""
     if lang != "zh" or not text:
         return text
     g = _glossary()
     text = _rewrite(_reason(text, g, lang), g["terms"])
+    if titles:      # names only the outcome knows (a pack's zone attribute), by their titles
+        text = _WORD.sub(lambda m: titles.get(m.group(0), m.group(0)), text)
     return unit(names(text, lang), lang)
 
 

@@ -308,6 +308,12 @@ def decision_detail(p: dict, lang: str, t: dict) -> dict:
     return {"lines": lines, "tranches": tranches}
 
 
+def outcome_reason(o: dict, lang: str) -> str:
+    """An outcome's reason in the report's language; a zone attribute it names by the attribute's title."""
+    c = o.get("threshold_choice") or {}
+    return glossary.reason(o.get("reason") or "", lang, {c["attribute"]: c["title"][lang]} if c else None)
+
+
 def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
     gap, share = gap_text(o, lang, t)
     req, ref = requirement_parts(o["comparison"], lang)
@@ -318,7 +324,7 @@ def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
           and not o["reason"]):
         notes.append(t["no_target"])
     if o["reason"] and o["status"] in ("missing", "not_applicable", "fail"):
-        notes.append(glossary.reason(o["reason"], lang))
+        notes.append(outcome_reason(o, lang))
     choice = fmt.threshold_choice(o, lang)
     if choice:
         notes.append(choice)
@@ -605,6 +611,7 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date, trail=Non
         "value_text": lambda v, u=None: f"{value_text(v, lang)} {unit_text(u, lang)}".strip(),
         "source_text": lambda s: source_text(s, t),
         "reason_text": lambda s: glossary.reason(s or "", lang),
+        "outcome_reason": lambda o: outcome_reason(o, lang),
         "name_text": lambda s: glossary.names(s or "", lang),
         "svg_uri": svg_uri,
     }
