@@ -33,6 +33,14 @@ def stop(ex: cf.ProcessPoolExecutor) -> None:
     for p in processes:      # they may still be writing into the folder: wait until they are gone
         with contextlib.suppress(Exception):
             p.join(timeout=10)
+    # Seen once in CI under load: an interrupted batch printed its summary and never exited — the interpreter's
+    # exit waits for every child, and a worker that outlived SIGTERM (a handler of the parent's still in place
+    # before its initializer ran turns it into an exception the pool catches) kept it waiting. None survives this.
+    for p in processes:
+        with contextlib.suppress(Exception):
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=5)
 
 
 class Pool:
