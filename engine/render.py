@@ -610,7 +610,6 @@ def context(doc: dict, dossier: dict, lang: str, report_date: dt.date, trail=Non
         "generator": f"ParkCert {__version__}",
         "value_text": lambda v, u=None: f"{value_text(v, lang)} {unit_text(u, lang)}".strip(),
         "source_text": lambda s: source_text(s, t),
-        "reason_text": lambda s: glossary.reason(s or "", lang),
         "outcome_reason": lambda o: outcome_reason(o, lang),
         "name_text": lambda s: glossary.names(s or "", lang),
         "svg_uri": svg_uri,
