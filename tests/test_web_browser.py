@@ -56,7 +56,12 @@ def _upload(browser, server, path: Path, *, lang="en", as_of=None, programs=()):
         browser.execute_script("document.getElementById('as_of').value = arguments[0]", as_of)
     for p in programs:
         browser.find_element(By.CSS_SELECTOR, f'input[name="program"][value="{p}"]').click()
+    page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, "submit").click()
+    # the POST's page replaces the form's: wait for it, or the next find may land on the form being unloaded
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
 
 
 def _cli_doc(run) -> dict:
