@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from engine import verdict
-from engine.result import compact_document
+from engine.compact import compact_document
 
 from .conftest import ROOT
 

@@ -7,22 +7,27 @@ import os
 from pathlib import Path
 
 from .. import verdict
+from ..model import OP_SYMBOL
 from ..problems import Problem
 from . import tables
 from .files import Manifest, atomic_output
 from .options import CSV_ENCODING, ERRORS, RESULTS, SUMMARY, SUMMARY_COLUMNS, WORST_GAPS, BatchError, Item
 
 
-def _worst_gaps(program: dict) -> str:
-    fails = [o for o in program["outcomes"] if o["status"] == "fail"]
-    fails.sort(key=lambda o: (o["gap_pct"] is None, -(o["gap_pct"] or 0), o["rule_id"]))
+def _worst_gaps(program: dict, pack) -> str:
+    """The failing outcomes with the largest gaps (in % of their thresholds), from a compact program."""
+    cols = program["outcomes"]
+    fails = [i for i, s in enumerate(cols["status"]) if s == "fail"]
+    ids, pct = cols["rule_id"], cols["gap_pct"]
+    fails.sort(key=lambda i: (pct[i] is None, -(pct[i] or 0), ids[i]))
+    words = tables.rule_words(pack)
     out = []
-    for o in fails[:WORST_GAPS]:
-        c = o["comparison"]
-        unit = "" if o["unit"] in (None, "1", "bool") else f" {o['unit']}"
-        text = f"{o['rule_id']} {o['metric']} {_num(o['value'])} vs {c['symbol']} {_num(c['threshold'])}{unit}"
-        if o["gap_pct"] is not None:
-            text += f" (gap {_num(o['gap'])}, {o['gap_pct']:.1f} %)"
+    for i in fails[:WORST_GAPS]:
+        unit = "" if cols["unit"][i] in (None, "1", "bool") else f" {cols['unit'][i]}"
+        text = (f"{ids[i]} {words[ids[i]][4]} {_num(cols['value'][i])} vs {OP_SYMBOL.get(cols['op'][i], cols['op'][i])} "
+                f"{_num(cols['threshold'][i])}{unit}")
+        if pct[i] is not None:
+            text += f" (gap {_num(cols['gap'][i])}, {pct[i]:.1f} %)"
         out.append(text)
     return "; ".join(out)
 
@@ -35,14 +40,15 @@ def _num(v) -> str:
     return f"{v:.6g}"
 
 
-def summary_rows(doc: dict, pdf: str | None = None) -> list[list]:
+def summary_rows(doc: dict, packs: dict, pdf: str | None = None) -> list[list]:
+    """summary.csv's rows for a compact result (`engine.compact`), the rules' metrics from their packs by program id."""
     z = doc["dossier"]
     rows = []
     for p in doc["programs"]:
         c = p["counts"]
         rows.append([z["zone"]["id"], None, None, z["sha256"], p["program"], verdict.of_program(p, "en"),
                      c.get("pass", 0), c.get("fail", 0), c.get("missing", 0), c.get("not_applicable", 0),
-                     " ".join(p["blocking"]), _worst_gaps(p), pdf or "", p["verdict"], verdict.of_program(p, "zh")])
+                     " ".join(p["blocking"]), _worst_gaps(p, packs[p["program"]]), pdf or "", p["verdict"], verdict.of_program(p, "zh")])
     return rows
 
 

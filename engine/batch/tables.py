@@ -65,6 +65,23 @@ def _date(v) -> dt.date | None:
     return None
 
 
+_WORDS = (("rule_id", 0), ("title_en", 1), ("title_zh", 2), ("category", 3), ("metric", 4), ("clause", 5),
+          ("decides", 6))
+_RULE_WORDS: dict[int, tuple] = {}
+
+
+def rule_words(pack) -> dict[str, tuple]:
+    """Per rule id what every row of that rule repeats (id, titles, category, metric, clause, whether it decides):
+    worked out once per pack, not once per outcome."""
+    got = _RULE_WORDS.get(id(pack))
+    if got is None or got[0] is not pack:
+        if len(_RULE_WORDS) > 64:        # packs read again and again do not pile up
+            _RULE_WORDS.clear()
+        got = _RULE_WORDS[id(pack)] = (pack, {r.id: (r.id, r.title.en, r.title.zh, r.category, r.metric, r.clause,
+                                                     pack.decides(r)) for r in pack.rules})
+    return got[1]
+
+
 class Rows:
     """A chunk's rows, column by column."""
 
@@ -85,8 +102,9 @@ class Rows:
         for column in self.verdicts.values():
             del column[verdicts:]
 
-    def add(self, doc: dict, file: str, line: int | None) -> tuple[int, int]:
-        """One result document's rows; returns how many outcome and verdict rows it gave."""
+    def add(self, doc: dict, packs: dict, file: str, line: int | None) -> tuple[int, int]:
+        """One compact result's rows (`engine.compact`), the rules' words from their packs (by program id);
+        returns how many outcome and verdict rows it gave."""
         d = doc["dossier"]
         z = d["zone"]
         base = {"file": file, "line": line, "zone_id": z["id"], "zone_en": _text(z["name"], "en"),
@@ -108,28 +126,25 @@ class Rows:
             for k in ("pass", "fail", "missing", "not_applicable", "waived", "overridden"):
                 ver[k].append(c.get(k, 0))
             ver["blocking"].append(" ".join(p["blocking"]))
-            outcomes = p["outcomes"]
-            n += len(outcomes)
+            cols = p["outcomes"]
+            ids, status = cols["rule_id"], cols["status"]
+            count = len(ids)
+            n += count
             for k, v in per_program.items():
-                out[k].extend([v] * len(outcomes))
+                out[k].extend([v] * count)
+            words = rule_words(packs[p["program"]])
+            rules = [words[r] for r in ids]
+            for k, i in _WORDS:
+                out[k].extend([w[i] for w in rules])
+            changed = p.get("engine_status") or {}
             # column by column: a list comprehension each, not 17 appends per outcome
-            values = [o["value"] for o in outcomes]
-            thresholds = [o["comparison"]["threshold"] for o in outcomes]
-            for k, column in (("rule_id", [o["rule_id"] for o in outcomes]),
-                              ("title_en", [o["title"]["en"] for o in outcomes]),
-                              ("title_zh", [o["title"]["zh"] for o in outcomes]),
-                              ("category", [o["category"] for o in outcomes]),
-                              ("metric", [o["metric"] for o in outcomes]),
-                              ("clause", [o.get("clause") for o in outcomes]),
-                              ("decides", [o["decides"] for o in outcomes]),
-                              ("status", [o["status"] for o in outcomes]),
-                              ("engine_status", [o.get("engine_status") or o["status"] for o in outcomes]),
-                              ("value", list(map(_number, values))), ("value_date", list(map(_date, values))),
-                              ("unit", [o["unit"] for o in outcomes]),
-                              ("op", [o["comparison"]["op"] for o in outcomes]),
-                              ("threshold", list(map(_number, thresholds))),
-                              ("threshold_date", list(map(_date, thresholds))),
-                              ("gap", [o["gap"] for o in outcomes]), ("gap_pct", [o["gap_pct"] for o in outcomes])):
+            for k, column in (("status", status),
+                              ("engine_status", [changed.get(r, s) for r, s in zip(ids, status, strict=True)]),
+                              ("value", list(map(_number, cols["value"]))), ("value_date", list(map(_date, cols["value"]))),
+                              ("unit", cols["unit"]), ("op", cols["op"]),
+                              ("threshold", list(map(_number, cols["threshold"]))),
+                              ("threshold_date", list(map(_date, cols["threshold"]))),
+                              ("gap", cols["gap"]), ("gap_pct", cols["gap_pct"])):
                 out[k].extend(column)
         return n, len(doc["programs"])
 
