@@ -48,7 +48,8 @@ def summary_rows(doc: dict, packs: dict, pdf: str | None = None) -> list[list]:
         c = p["counts"]
         rows.append([z["zone"]["id"], None, None, z["sha256"], p["program"], verdict.of_program(p, "en"),
                      c.get("pass", 0), c.get("fail", 0), c.get("missing", 0), c.get("not_applicable", 0),
-                     " ".join(p["blocking"]), _worst_gaps(p, packs[p["program"]]), pdf or "", p["verdict"], verdict.of_program(p, "zh")])
+                     " ".join(p["blocking"]), _worst_gaps(p, packs[p["program"]]), pdf or "", p["verdict"],
+                     verdict.of_program(p, "zh")])
     return rows
 
 

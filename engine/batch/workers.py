@@ -15,10 +15,10 @@ from pathlib import Path
 
 from .. import bounds, load
 from ..assess import programs_for
+from ..compact import compact_document, compact_results
 from ..evaluate import check_many, compiled
 from ..evaluate import evaluator as make_evaluator
 from ..problems import InputError, Problem, printable
-from ..compact import compact_document, compact_results
 from ..result import document
 from ..validate import dossier_from_bytes, dossier_from_data, parse_json
 from .files import atomic_output, write_atomic
