@@ -89,10 +89,12 @@ def assemble(outdir: Path, items: list[Item], unreadable: list[dict], manifest: 
             for fd in sources.values():
                 os.close(fd)
         ok = [manifest.entries[it.key] for it in items if manifest.entries[it.key].status == "ok"]
-        tables.assemble(outdir, state, [(manifest.parts[o.key], o.orow, o.olen, o.vrow, o.vlen) for o in ok])
+        placed = tables.assemble(outdir, state, [(manifest.parts[o.key], o.orow, o.olen, o.vrow, o.vlen, o.ocsv, o.vcsv)
+                                                 for o in ok])
         orow = vrow = 0
-        for o in ok:
+        for o, (ocsv, vcsv) in zip(ok, placed, strict=True):
             o.orow, o.vrow, orow, vrow = orow, vrow, orow + o.olen, vrow + o.vlen
+            o.ocsv, o.vcsv = ocsv, vcsv
         manifest.rewrite(items)
     with atomic_output(outdir / SUMMARY, "w", encoding=CSV_ENCODING, newline="") as out:
         w = csv.writer(out)

@@ -225,7 +225,8 @@ def run_chunk(name: str, items: list[Item]) -> ChunkDone:
     if pos:
         part = f"{PARTS}/{name}.jsonl"
         # the tables first: a part file that exists always has its tables beside it
-        tables.write(table_path(outdir, state, part, OUTCOMES), table_path(outdir, state, part, VERDICTS))
+        tables.write(table_path(outdir, state, part, OUTCOMES), table_path(outdir, state, part, VERDICTS),
+                     [o for o in outcomes if o.orow is not None])
         write_atomic(state / part, buffer.getvalue())
     return ChunkDone(part, outcomes, time.perf_counter() - t0)
 
