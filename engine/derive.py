@@ -14,7 +14,7 @@ from functools import cached_property
 
 from . import bounds, units
 from .fmt import number  # the declared target as the zone wrote it, without exponents
-from .formula import Formula, Undefined, evaluate, parsed, result_factor
+from .formula import Formula, Undefined, magnitudes_function, parsed, result_factor
 from .model import Catalogue, Dossier, Fact, Input, Metric, Target
 from .problems import pointer
 
@@ -28,13 +28,18 @@ def significant(x: float) -> float:
 
 def resolve(data, ptr: str):
     node = data
-    for part in ptr.lstrip("/").split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
+    parts = _POINTER_PARTS.get(ptr)
+    if parts is None:   # the catalogue's few pointers, read for every dossier
+        parts = _POINTER_PARTS[ptr] = tuple(p.replace("~1", "/").replace("~0", "~") for p in ptr.lstrip("/").split("/"))
+    for part in parts:
         if isinstance(node, dict) and part in node:
             node = node[part]
         else:
             return None
     return node
+
+
+_POINTER_PARTS: dict[str, tuple[str, ...]] = {}
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -74,9 +79,12 @@ class Deriver:
         self.cat = catalogue
         self.as_of = as_of
         self._reference_year = reference_year
-        self._cache: dict[tuple[str, int | None], Fact] = {}
+        # facts by metric name, or (name, period) for the metrics that depend on the program's period
+        self._cache: dict[str | tuple[str, int | None], Fact] = {}
         self._quantities: dict[tuple[str, int], tuple[float, Input]] = {}    # a quantity feeds several formulas
         self._bases: dict[int, Deriver] = {}        # declared targets' base years
+        self._reported_values = dossier.data.get("reported") or {}
+        self._series = dossier.data.get("series") or {}
 
     @cached_property
     def reference_year(self) -> int | None:
@@ -91,11 +99,16 @@ class Deriver:
         return max(years) if years else None
 
     def fact(self, metric_name: str, period: int | None) -> Fact:
+        """The metric's fact, computed once and shared by every program that reads it."""
+        got = self._cache.get(metric_name)
+        if got is not None:
+            return got
         m = self.cat.metrics[metric_name]
-        key = (metric_name, period if m.uses_period else None)  # shared by every program that reads it
-        if key not in self._cache:
-            self._cache[key] = _bounded(self._fact_or_overflow(m, period))
-        return self._cache[key]
+        key = (metric_name, period) if m.uses_period else metric_name
+        got = self._cache.get(key)
+        if got is None:
+            got = self._cache[key] = _bounded(self._fact_or_overflow(m, period))
+        return got
 
     def _fact_or_overflow(self, m: Metric, period: int | None) -> Fact:
         try:
@@ -106,7 +119,7 @@ class Deriver:
     # --- the three ways to obtain a value -------------------------------------------
 
     def _fact(self, m: Metric, period: int | None) -> Fact:
-        reported = (self.dossier.data.get("reported") or {}).get(m.name)
+        reported = self._reported_values.get(m.name)
         if m.extract:
             return self._extracted(m)
         derived = self._derived(m, period) if m.formula else None
@@ -122,7 +135,7 @@ class Deriver:
                 diff = abs(d - r) / abs(d) * 100 if d else math.inf
                 warning = (f"reported {r:g} {m.unit} differs by {diff:.1f} % from {d:g} {m.unit} derived "
                            f"as {m.formula} ({self._describe_inputs(derived.inputs)})")
-                fact = Fact(**{**fact.__dict__, "warnings": fact.warnings + (warning,)})
+                fact = dataclasses.replace(fact, warnings=fact.warnings + (warning,))
         return fact
 
     def _reported(self, m: Metric, r: dict) -> Fact:
@@ -149,13 +162,17 @@ class Deriver:
                 value, inputs = self._period_function(formula, year, period)
                 return Fact(m.name, significant(value), m.unit, "derived", year=year, formula=m.formula,
                             inputs=inputs, period=(year - period, year))
-            magnitudes, inputs = {}, []
+            magnitudes, inputs = [], []
+            quantities = self._quantities
             for name in formula.names:
-                magnitudes[name], inp = self._quantity(name, year)
-                inputs.append(inp)
+                got = quantities.get((name, year))
+                if got is None:
+                    got = quantities[(name, year)] = self._read_quantity(name, year)
+                magnitudes.append(got[0])
+                inputs.append(got[1])
             try:
                 # plain floats in each quantity's catalogue unit; one factor takes the result to the metric's unit
-                value = evaluate(formula, magnitudes) * result_factor(formula, self.cat.quantities, m.unit)
+                value = magnitudes_function(formula)(magnitudes) * result_factor(formula, self.cat.quantities, m.unit)
             except Undefined as u:
                 raise Missing(f"{u} for {year}", tuple(inputs)) from None
             return Fact(m.name, significant(value), m.unit, "derived", year=year, formula=m.formula,
@@ -171,7 +188,7 @@ class Deriver:
         return got
 
     def _read_quantity(self, name: str, year: int) -> tuple[float, Input]:
-        s = (self.dossier.data.get("series") or {}).get(name)
+        s = self._series.get(name)
         # the pointer of every input, most of them plain names: the f-string is RFC 6901 for those
         ptr = f"/series/{name}/values/{year}" if "/" not in name and "~" not in name else \
             pointer(["series", name, "values", str(year)])
