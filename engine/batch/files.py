@@ -9,25 +9,41 @@ from pathlib import Path
 from .options import ASSEMBLED_TABLES, MANIFEST, PARTS, RESULTS, Checked, ChunkDone, Item
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    with atomic_output(path) as fh:
+def write_atomic(path: Path, data: bytes, sync: bool = True) -> None:
+    with atomic_output(path, sync=sync) as fh:
         fh.write(data)
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path, mode: str = "wb", **kw):
-    """Stream into a temporary file beside `path`; it replaces `path` only once complete and synced."""
+def atomic_output(path: Path, mode: str = "wb", sync: bool = True, **kw):
+    """Stream into a temporary file beside `path`; it replaces `path` only once complete and (unless sync=False:
+    the caller syncs it later, as `sync_files` does for a chunk's parts) synced."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         with open(tmp, mode, **kw) as fh:
             yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def sync_files(paths: list[Path]) -> None:
+    """Make files written with sync=False durable, and their names (the folder holding them) too.
+
+    A chunk's part files are synced here by the run's parent before the manifest names them, not by the worker
+    that wrote them: the parent is waiting anyway, the workers are the run's critical path (measured: five
+    fsyncs per chunk were about 10 ms of each chunk's wall time)."""
+    for p in [*paths, *{p.parent for p in paths}]:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 class Manifest:

@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..problems import Problem
-from .files import Manifest
+from .files import Manifest, sync_files
 from .inputs import collect, per_folder
-from .options import PARTS, PDF_DIR, STATE_DIR, BatchError, ChunkDone, Item, Options, Report, rules_key
+from .options import OUTCOMES, PARTS, PDF_DIR, STATE_DIR, VERDICTS, BatchError, ChunkDone, Item, Options, Report, rules_key
 from .outputs import assemble
 from .pool import Pool
+from .tables import table_path
 from .workers import init_worker, ping, run_chunk
 
 MAX_CHUNK = 64
@@ -127,6 +128,9 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
                 init_worker(options, str(state), in_child=False)
             with progress as advance:
                 for n, done in enumerate(_completed(pool, chunks, run_id), start=1):
+                    if done.part is not None:
+                        sync_files([state / done.part, *(table_path(outdir, state, done.part, t, ext)
+                                                         for t in (OUTCOMES, VERDICTS) for ext in ("parquet", "csv"))])
                     manifest.append(done)
                     report.checked += len(done.outcomes)
                     if advance:

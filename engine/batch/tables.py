@@ -156,7 +156,7 @@ class Rows:
         for path, columns, schema, attr in ((outcomes, self.outcomes, OUTCOME_SCHEMA, "o"),
                                             (verdicts, self.verdicts, VERDICT_SCHEMA, "v")):
             table = pa.table(columns, schema=schema)
-            with atomic_output(path) as fh:
+            with atomic_output(path, sync=False) as fh:     # synced by the run (files.sync_files)
                 pq.write_table(table, fh)
             plain, buf = table.cast(_plain(schema)), pa.BufferOutputStream()
             for o in done:
@@ -164,7 +164,7 @@ class Rows:
                 if n:
                     pcsv.write_csv(plain.slice(row, n), buf, _NO_HEADER)
                 setattr(o, f"{attr}csv", [start, buf.tell() - start])
-            with atomic_output(path.with_suffix(".csv")) as fh:
+            with atomic_output(path.with_suffix(".csv"), sync=False) as fh:
                 fh.write(buf.getvalue())
 
 

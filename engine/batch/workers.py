@@ -227,7 +227,7 @@ def run_chunk(name: str, items: list[Item]) -> ChunkDone:
         # the tables first: a part file that exists always has its tables beside it
         tables.write(table_path(outdir, state, part, OUTCOMES), table_path(outdir, state, part, VERDICTS),
                      [o for o in outcomes if o.orow is not None])
-        write_atomic(state / part, buffer.getvalue())
+        write_atomic(state / part, buffer.getvalue(), sync=False)      # the run syncs it before the manifest names it
     return ChunkDone(part, outcomes, time.perf_counter() - t0)
 
 
