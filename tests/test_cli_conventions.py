@@ -85,3 +85,15 @@ def test_shell_completion_offers_program_ids():
 def test_completion_is_documented():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "_PARKCERT_COMPLETE=bash_source parkcert" in readme
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_internal_error(tmp_path):
+    """`parkcert batch ... | head -1`: the reader closes the pipe while ParkCert still prints; the outputs are
+    written, and it ends quietly, as a shell command does (it said "internal error: BrokenPipeError")."""
+    proc = subprocess.Popen([*PARKCERT, "batch", str(EXAMPLES / "failing-donghai-2016.json"), "-o", str(tmp_path / "out"),
+                             "--jobs", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()           # before anything is printed: the first line printed meets a closed pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "internal error" not in err and "Traceback" not in err
+    assert (tmp_path / "out" / "results.jsonl").stat().st_size > 0

@@ -3,6 +3,7 @@ traceback, no file written. Anything unexpected: one line, exit 4 (never 1, the 
 the traceback with --debug or PARKCERT_DEBUG=1."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -13,6 +14,7 @@ from .. import __version__
 from .common import quiet_option
 
 EXIT_INTERNAL = 4
+EXIT_BROKEN_PIPE = 141     # as a shell reports a command ended by SIGPIPE (128 + 13)
 DEBUG_ENV = "PARKCERT_DEBUG"
 
 
@@ -24,6 +26,12 @@ class _Guarded(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # the reader went away (`parkcert check ... | head`): not a bug; files are written before anything is
+            # printed. Python would complain again while flushing stdout at exit: point it at /dev/null first.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:  # noqa: BLE001 - the one place every unexpected error ends
             internal_error(exc, debug=ctx.meta.get("parkcert.debug", False))
 
