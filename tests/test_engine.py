@@ -171,8 +171,10 @@ def test_dossier_ids_in_a_session_have_distinct_message_hashes():
             h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
         return h
     assert fnv1a("id") == 926444256          # HASH_ID in state.h: the same function as the C core's
-    ids = [f"{i:0{durable_adapter.ID_WIDTH}d}" for i in range(durable_adapter.MAX_FACTS)]
-    assert len({fnv1a(i) for i in ids}) == len(ids)
+    for n in (64, durable_adapter.MAX_FACTS):                  # one character each, then two
+        ids = durable_adapter.session_ids(n)
+        assert len(ids) == len(set(ids)) == n and len({len(i) for i in ids}) == 1
+        assert len({fnv1a(i) for i in ids}) == n
 
 
 def test_a_failing_batch_is_run_again_dossier_by_dossier_and_only_the_culprit_fails(monkeypatch):
