@@ -64,7 +64,7 @@ def init_worker(options: Options, state: str, in_child: bool = True, parent: int
     renderer = None
     if options.pdf:
         from .. import render  # WeasyPrint loads only when reports are asked for
-        render.font_config()    # one font configuration per worker, reused by every report
+        render.stylesheet()     # the font configuration and the parsed stylesheet, once per worker
         renderer = render.render_pdf
     _W = _Worker(options, Path(state), cat, packs, known, make_evaluator(options.engine), renderer)
 
