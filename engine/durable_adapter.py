@@ -21,7 +21,7 @@ The C core of durable_rules 2.0.28 has sharp edges, measured here
 - exceptions in actions are swallowed: there are no Python actions; the
   fired rule names are read back from the engine's action queue.
 - every fired action comes back with the whole fact as JSON text: attributes
-  get short codes (a0, a1, …) and actions fixed-width names (r0000 …), which
+  get short codes (A, B, …) and actions fixed-width names (r0000 …), which
   also makes reading an action a slice and a dict lookup.
 - the C core finds a fact's tests by probing a table linearly from (hash & 31):
   every rule first tests the sentinel attribute ("s" < k, true for every fact),
@@ -143,13 +143,21 @@ def fact_body(values: dict[str, float], codes: Codes | None = None) -> str | Non
 _HAS_VALUE = partial(operator.is_not, None)
 
 
+# attribute codes hold no "e" or "n" (the text of a body is checked for exponents, nan and inf), and never
+# "s", the sentinel: one letter, then a letter and a digit (measured: a tenth less text than a0, a1, …)
+_LETTERS = [c for c in string.ascii_uppercase + string.ascii_lowercase if c not in "ens"]
+CODES = _LETTERS + [c + d for c in _LETTERS for d in string.digits]
+
+
 class Codes(dict):
-    """Metric name → short attribute code (a0, a1, …), with the body of a fact that has every attribute."""
+    """Metric name → short attribute code (A, B, …), with the body of a fact that has every attribute."""
 
     MAX_TEMPLATES = 4096
 
     def __init__(self, attributes):
-        super().__init__((a, f"a{i}") for i, a in enumerate(attributes))
+        super().__init__(zip(attributes, CODES, strict=False))
+        if len(self) < len(attributes):
+            raise EngineError(f"{len(attributes)} attributes: more than the {len(CODES)} codes")
         self.names = tuple(self)
         self.template = ",".join(f'"{c}":%r' for c in self.values())
         self._templates: dict[tuple[bool, ...], str] = {}
@@ -231,7 +239,7 @@ def grouped(cond: dict) -> dict:
     (key, value), = cond.items() if "$and" not in cond else cond["$and"][-1].items()
     attribute = next(iter(value)) if key.startswith("$") else key      # the one compared, not one checked present
     parts = cond["$and"] if "$and" in cond else [cond]
-    return {"$and": [{"$lt": {"s": 2 + int(attribute[1:]) // GROUP}}, *parts]}
+    return {"$and": [{"$lt": {"s": 2 + CODES.index(attribute) // GROUP}}, *parts]}
 
 
 @dataclass
@@ -274,6 +282,11 @@ class DurableEvaluator:
             raise ValueError(f"session must be 'new' or 'reuse', not {session!r}")
         self.session = session
 
+    def _sid(self) -> str:
+        # in every frame of every action, so short; sessions live in this process's memory only
+        # (a forked child inherits them with the counter, and goes on counting from there)
+        return f"{next(self._counter):x}"
+
     def _ruleset(self, pack: CompiledPack) -> _Ruleset:
         rs = self._rulesets.get(pack.name)
         if rs is None:
@@ -297,7 +310,7 @@ class DurableEvaluator:
             return self._evaluate_alone(rs, body)
 
     def _evaluate_alone(self, rs: _Ruleset, body: str) -> dict[str, str]:
-        sid = f"{os.getpid()}-{next(self._counter)}"
+        sid = self._sid()
         created = False
         try:
             code, state_handle = _core.assert_fact(rs.handle, f'{{"sid":"{sid}",{SENTINEL},{body}}}')[:2]
@@ -345,7 +358,7 @@ class DurableEvaluator:
         return out
 
     def _evaluate_together(self, rs: _Ruleset, bodies: list[str]) -> list[dict[str, str]]:
-        sid = f"{os.getpid()}-{next(self._counter)}"
+        sid = self._sid()
         created = False
         try:
             ids = session_ids(len(bodies))
@@ -394,7 +407,7 @@ class DurableEvaluator:
         if rs.sid:
             with contextlib.suppress(_core.error, Exception):
                 _core.delete_state(rs.handle, rs.sid)
-        rs.sid, rs.uses = f"{os.getpid()}-{next(self._counter)}", 0
+        rs.sid, rs.uses = self._sid(), 0
 
     @staticmethod
     def _fired(rs: _Ruleset, code: int, state_handle) -> dict[str, str]:
