@@ -89,8 +89,11 @@ def result_factor(formula: Formula, quantities, unit: str) -> float:
 
     Raises units.UnitError when the formula's dimension is not the metric's (caught at catalogue load).
     """
-    from . import units
     key = (formula.text, unit)
+    got = _FACTORS.get(key)
+    if got is not None:
+        return got
+    from . import units
     if key not in _FACTORS:
         ones = {n: units.quantity(1.0, quantities[n].unit) for n in formula.names}
         result = evaluate(formula, ones)

@@ -238,7 +238,12 @@ def _semantic(data: dict, cat: Catalogue, shown: str, today: dt.date, known_prog
                     f"event dated {ev['date']} is after the assessment date {as_of}")
 
 
+_UNITS_FINE: set[tuple[str, str]] = set()
+
+
 def _unit(bad, parts, unit: str, expected: str) -> None:
+    if (unit, expected) in _UNITS_FINE:     # measured: pint's dimensionality compared per unit, 30 per dossier
+        return
     try:
         units.parse(unit)
     except units.UnitError:
@@ -246,15 +251,19 @@ def _unit(bad, parts, unit: str, expected: str) -> None:
         return
     if not units.compatible(unit, expected):
         bad(parts, f"expected a unit convertible to {expected!r}, found {unit!r}")
+        return
+    if len(_UNITS_FINE) > 4096:     # a stream of hostile spellings does not pile up
+        _UNITS_FINE.clear()
+    _UNITS_FINE.add((unit, expected))
 
 
 def _underivable(data: dict, cat: Catalogue, metric, year: int) -> list[str]:
     """Pointers of the base-year values a metric's formula would need and the dossier lacks."""
     if not metric.formula or metric.uses_period:
         return [f"/work_plans/.../base/value ({metric.name} is not derivable from yearly series)"]
-    from .formula import parse_formula
+    from .formula import parsed
     series = data.get("series") or {}
-    return [f"/series/{q}/values/{year}" for q in parse_formula(metric.formula, cat.quantities).names
+    return [f"/series/{q}/values/{year}" for q in parsed(metric.formula, cat.quantities).names
             if str(year) not in (series.get(q) or {}).get("values", {})]
 
 
