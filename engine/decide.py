@@ -19,18 +19,20 @@ from .model import Outcome, RulePack
 MONEY_UNIT = units.MONEY_UNIT
 
 
-def _category(pack: RulePack, o: Outcome) -> str:
-    return pack.rule(o.rule_id).category
-
-
 def _ids(outcomes, *statuses) -> tuple[str, ...]:
     """Rules whose deciding status (an override counts as what it overrides to) is one of `statuses`."""
-    return tuple(o.rule_id for o in outcomes if o.effective in statuses)
+    # Outcome.effective written out: measured, the property call was half of this at ~110 calls per dossier
+    return tuple(o.rule_id for o in outcomes
+                 if (o.review.override_to if o.status == "overridden" else o.status) in statuses)
 
 
 def _all_pass(pack: RulePack, outcomes, plan: dict, as_of: dt.date):
     cats = pack.decision.blocking_categories
-    deciding = [o for o in outcomes if not cats or _category(pack, o) in cats]
+    if cats:
+        rules = pack.rules_by_id
+        deciding = [o for o in outcomes if rules[o.rule_id].category in cats]
+    else:
+        deciding = outcomes
     failing, missing = _ids(deciding, "fail"), _ids(deciding, "missing")
     if failing:
         return "not_certifiable", failing + missing, {}
@@ -45,8 +47,9 @@ def _money(m: dict | None) -> float | None:
 
 def _share_met(pack: RulePack, outcomes, plan: dict, as_of: dt.date):
     d = pack.decision
-    required = [o for o in outcomes if _category(pack, o) in d.required_categories]
-    counted = [o for o in outcomes if _category(pack, o) in d.counted_categories
+    rules = pack.rules_by_id
+    required = [o for o in outcomes if rules[o.rule_id].category in d.required_categories]
+    counted = [o for o in outcomes if rules[o.rule_id].category in d.counted_categories
                and o.effective not in ("not_applicable", "waived")]
     met, missing = _ids(counted, "pass"), _ids(counted, "missing")
     n = len(counted)

@@ -95,6 +95,7 @@ class Deriver:
         self._cache: dict[str | tuple[str, int | None], Fact] = {}
         self._quantities: dict[tuple[str, int], tuple[float, Input]] = {}    # a quantity feeds several formulas
         self._bases: dict[int, Deriver] = {}        # declared targets' base years
+        self._plans: dict[str | None, dict[str, tuple[int, dict]]] = {}    # work plan -> its target for each metric
         self._reported_values = dossier.data.get("reported") or {}
         self._series = dossier.data.get("series") or {}
 
@@ -340,13 +341,17 @@ class Deriver:
                              formula=b.get("level", "declared benchmark")))
 
     def declared_target(self, work_plan: str | None, metric_name: str) -> Target | None:
-        plan = (self.dossier.data.get("work_plans") or {}).get(work_plan or "")
-        if not plan:
+        targets = self._plans.get(work_plan)
+        if targets is None:
+            # the plan's first target for each metric, found once: a pack asks for each of its metrics in turn
+            targets = self._plans[work_plan] = {}
+            plan = (self.dossier.data.get("work_plans") or {}).get(work_plan or "")
+            for i, t in enumerate((plan.get("targets") or []) if plan else ()):
+                targets.setdefault(t["metric"], (i, t))
+        got = targets.get(metric_name)
+        if got is None:
             return None
-        for i, t in enumerate(plan.get("targets") or []):
-            if t["metric"] == metric_name:
-                return self.target(t, f"/work_plans/{work_plan}/targets/{i}")
-        return None
+        return self.target(got[1], f"/work_plans/{work_plan}/targets/{got[0]}")
 
     def target(self, t: dict, ptr: str) -> Target:
         m = self.cat.metrics[t["metric"]]
