@@ -26,6 +26,18 @@ def test_quiet_prints_nothing_and_the_exit_code_tells(run):
     assert (code, out) == (0, "")
 
 
+def test_quiet_batch_prints_nothing_but_what_could_not_be_checked(run, tmp_path):
+    bad = tmp_path / "in" / "bad.json"
+    bad.parent.mkdir()
+    bad.write_text("{")
+    for args in (("-q", "batch"), ("batch", "--quiet")):
+        out_dir = tmp_path / f"out{len(args[0])}"
+        code, out, err = run(*args, EXAMPLES / "failing-donghai-2016.json", "-o", out_dir, "--jobs", "1")
+        assert (code, out) == (1, "") and (out_dir / "results.jsonl").exists()
+        code, out, err = run(*args, EXAMPLES / "failing-donghai-2016.json", bad, "-o", out_dir, "--jobs", "1")
+        assert code == 1 and out == "" and "1 input could not be checked" in err
+
+
 def test_quiet_still_reports_bad_input(run, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{}")

@@ -15,7 +15,10 @@ from .common import (
     EXIT_OK,
     fail,
     parse_date,
+    quiet,
+    quiet_option,
     rules_option,
+    say,
 )
 
 
@@ -60,7 +63,7 @@ def _write_summary_pdf(out: Path, target: Path, lang: str) -> None:
         write_bytes(target, render_summary_pdf(out / "outcomes.parquet", out / "verdicts.parquet", lang))
     except OSError as e:
         fail([Problem(str(target), "", f"cannot write the summary PDF: {e.strerror}")])
-    click.echo(f"wrote {target} (the national picture, {lang})")
+    say(f"wrote {target} (the national picture, {lang})")
 
 
 def _folder_counts(folders: dict[str, int], most: int = 12) -> str:
@@ -117,6 +120,7 @@ def _verdict_counts(counts: dict[tuple[str, str], int]) -> str:
                    "or 'zhejiang/*.jsonl'. Default: *.json, *.jsonl and *.xlsx, at any depth.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @rules_option
+@quiet_option
 def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, summary_pdf, engine, chunk_size, patterns,
                   progress):
     """Check many dossiers in parallel: INPUTS are files, folders (walked at any depth) or JSON Lines (.jsonl, - for stdin).
@@ -149,19 +153,20 @@ def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, summar
                    f"run the same command again to resume. {out} still holds the previous outputs.", err=True)
         sys.exit(130)
     verdicts = _verdict_counts(rep.verdicts)
-    click.echo(f"{rep.total:,} dossier{'s' if rep.total != 1 else ''}: {rep.checked:,} checked, "
-               f"{rep.skipped:,} up to date, in {rep.seconds:.1f} s{rate}")
-    click.echo(_folder_counts(rep.folders))
-    click.echo("program verdicts:" + (verdicts or " none"))
+    say(f"{rep.total:,} dossier{'s' if rep.total != 1 else ''}: {rep.checked:,} checked, "
+        f"{rep.skipped:,} up to date, in {rep.seconds:.1f} s{rate}")
+    say(_folder_counts(rep.folders))
+    say("program verdicts:" + (verdicts or " none"))
     bad = rep.invalid + rep.failed + rep.unreadable
     if bad:
+        # with --quiet still said (on stderr): inputs that could not be checked are errors
         click.echo(f"{bad:,} input{'s' if bad != 1 else ''} could not be checked "
                    f"({rep.invalid:,} invalid, {rep.failed:,} failed, {rep.unreadable:,} unreadable): "
-                   f"see {out / 'errors.jsonl'}")
+                   f"see {out / 'errors.jsonl'}", err=quiet())
     if summary_pdf:
         _write_summary_pdf(out, Path(summary_pdf), lang)
-    click.echo(f"wrote {out / 'results.jsonl'}, {out / 'summary.csv'}, {out / 'errors.jsonl'}, "
-               f"{out / 'outcomes.parquet'} (and .csv), {out / 'verdicts.parquet'} (and .csv)"
-               + (f", {out / 'pdf'}/" if pdf else ""))
+    say(f"wrote {out / 'results.jsonl'}, {out / 'summary.csv'}, {out / 'errors.jsonl'}, "
+        f"{out / 'outcomes.parquet'} (and .csv), {out / 'verdicts.parquet'} (and .csv)"
+        + (f", {out / 'pdf'}/" if pdf else ""))
     sys.exit(EXIT_OK if rep.all_certifiable else EXIT_NOT_CERTIFIABLE)
 
