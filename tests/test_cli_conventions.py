@@ -34,6 +34,8 @@ def test_quiet_batch_prints_nothing_but_what_could_not_be_checked(run, tmp_path)
         out_dir = tmp_path / f"out{len(args[0])}"
         code, out, err = run(*args, EXAMPLES / "failing-donghai-2016.json", "-o", out_dir, "--jobs", "1")
         assert (code, out) == (1, "") and (out_dir / "results.jsonl").exists()
+        code, out, err = run(*args, EXAMPLES / "failing-donghai-2016.json", "-o", out_dir, "--jobs", "1")
+        assert (code, out, err) == (1, "", "")      # the second run: up to date, still nothing said
         code, out, err = run(*args, EXAMPLES / "failing-donghai-2016.json", bad, "-o", out_dir, "--jobs", "1")
         assert code == 1 and out == "" and "1 input could not be checked" in err
 

@@ -176,8 +176,9 @@ _NO_HEADER = pcsv.WriteOptions(include_header=False)
 class _Output:
     """One table being written: Parquet (streamed from the parts' tables) and CSV (the parts' bytes copied)."""
 
-    def __init__(self, outdir: Path, name: str, schema: pa.Schema):
-        self.schema, self.plain = schema, _plain(schema)
+    def __init__(self, outdir: Path, state: Path, name: str, schema: pa.Schema):
+        self.schema, self.plain, self.state = schema, _plain(schema), state
+        self._pending: list | None = None        # [source, offset, length] of bytes not yet copied
         self._parquet = atomic_output(outdir / f"{name}.parquet")
         self._csv = atomic_output(outdir / f"{name}.csv")
 
@@ -196,20 +197,36 @@ class _Output:
         if table.num_rows:
             self.parquet.write_table(table)
 
-    def copy(self, source: int, offset: int, length: int, state: Path) -> int:
-        """`length` bytes of CSV rows from a part (or the previous assembly) at `offset`; returns where they now start."""
-        start, done = self.at, 0
+    def copy(self, source: int, offset: int, length: int) -> int:
+        """`length` bytes of CSV rows from a part (or the previous assembly) at `offset`; returns where they will start.
+        Bytes that follow on from the previous copy's are copied with them (one call per stretch, not per dossier)."""
+        start = self.at
+        self.at += length
+        p = self._pending
+        if p and p[0] == source and p[1] + p[2] == offset:
+            p[2] += length
+        else:
+            self.flush_copies()
+            self._pending = [source, offset, length]
+        return start
+
+    def flush_copies(self) -> None:
+        if not self._pending:
+            return
+        source, offset, length = self._pending
+        self._pending = None
+        done = 0
         while done < length:
             n = os.copy_file_range(source, self.csv, length - done, offset + done)
             if n == 0:
-                raise BatchError([Problem(str(state.parent), "", "a stored table is shorter than recorded; "
-                                                                 f"remove {state} and run again")])
+                raise BatchError([Problem(str(self.state.parent), "", "a stored table is shorter than recorded; "
+                                                                      f"remove {self.state} and run again")])
             done += n
-        self.at += length
-        return start
 
     def __exit__(self, *exc):
         try:
+            if exc[0] is None:
+                self.flush_copies()
             self.parquet.close()
         finally:
             self._csv.__exit__(*exc)
@@ -238,8 +255,19 @@ def assemble(outdir: Path, state: Path, pieces: list[tuple]) -> list[tuple[list[
         return sources[part]
 
     placed = []
+
+    def csv_sources(part: str) -> tuple[int, int]:
+        if part not in csvs:
+            outs.flush_copies()
+            vers.flush_copies()
+            for k in [k for k in csvs if k != RESULTS]:      # one part's descriptors open at a time
+                for fd in csvs.pop(k):
+                    os.close(fd)
+            csvs[part] = tuple(os.open(table_path(outdir, state, part, t, "csv"), os.O_RDONLY) for t in (OUTCOMES, VERDICTS))
+        return csvs[part]
+
     try:
-        with _Output(outdir, OUTCOMES, OUTCOME_SCHEMA) as outs, _Output(outdir, VERDICTS, VERDICT_SCHEMA) as vers:
+        with _Output(outdir, state, OUTCOMES, OUTCOME_SCHEMA) as outs, _Output(outdir, state, VERDICTS, VERDICT_SCHEMA) as vers:
             run = None       # [part, orow, olen, vrow, vlen]: consecutive rows of one part
 
             def flush():
@@ -249,11 +277,8 @@ def assemble(outdir: Path, state: Path, pieces: list[tuple]) -> list[tuple[list[
                     vers.write(v.slice(run[3], run[4]))
 
             for part, orow, olen, vrow, vlen, ocsv, vcsv in pieces:
-                if part not in csvs:
-                    csvs[part] = tuple(os.open(table_path(outdir, state, part, t, "csv"), os.O_RDONLY)
-                                       for t in (OUTCOMES, VERDICTS))
-                placed.append(([outs.copy(csvs[part][0], *ocsv, state), ocsv[1]],
-                               [vers.copy(csvs[part][1], *vcsv, state), vcsv[1]]))
+                ofd, vfd = csv_sources(part)
+                placed.append(([outs.copy(ofd, *ocsv), ocsv[1]], [vers.copy(vfd, *vcsv), vcsv[1]]))
                 if run and run[0] == part and run[1] + run[2] == orow and run[3] + run[4] == vrow:
                     run[2] += olen
                     run[4] += vlen

@@ -44,7 +44,7 @@ def _batch_progress(enabled: bool):
 
     @contextlib.contextmanager
     def factory(total: int, skipped: int):
-        err = Console(stderr=True, highlight=False)
+        err = Console(stderr=True, highlight=False, quiet=not enabled)
         if skipped:
             err.print(f"{skipped:,} dossier{'s' if skipped != 1 else ''} up to date, skipped")
         columns = [TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -139,7 +139,7 @@ def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, summar
     from .. import load
     options = batching.Options(programs=tuple(programs), as_of=day, engine=engine, pdf=pdf, lang=lang, full=full,
                                rules=tuple(str(d) for d in load.rules_dirs()))
-    show = sys.stderr.isatty() if progress is None else progress
+    show = (sys.stderr.isatty() and not quiet()) if progress is None else progress
     try:
         rep = batching.run(list(inputs), Path(outdir), options, jobs=jobs or os.cpu_count() or 1,
                            chunk_size=chunk_size, progress_factory=_batch_progress(show), patterns=patterns)
