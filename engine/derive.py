@@ -65,6 +65,7 @@ def _bounded(fact: Fact) -> Fact:
 
 
 _PLANS: dict[tuple[str, str], list] = {}
+_ABSENT = object()
 
 
 def _plan(m: Metric, quantities) -> list:
@@ -124,7 +125,10 @@ class Deriver:
                 got = self._fact(m, period)
             except OverflowError:   # a growth rate of extreme inputs: (q1 / q0) ** (1 / n) beyond a float
                 got = Fact(m.name, None, m.unit, "missing", reason="the inputs give a value beyond any float: check them")
-            got = self._cache[key] = _bounded(got)
+            v = got.value
+            if isinstance(v, float) and not -bounds.MAX_NUMBER < v < bounds.MAX_NUMBER:   # NaN, ±inf, too large
+                got = _bounded(got)
+            self._cache[key] = got
         return got
 
     # --- the three ways to obtain a value -------------------------------------------
@@ -192,8 +196,7 @@ class Deriver:
                 value = value * factor
             except Undefined as u:
                 raise Missing(f"{u} for {year}", tuple(inputs)) from None
-            return Fact(m.name, significant(value), m.unit, "derived", year=year, formula=m.formula,
-                        inputs=tuple(inputs))
+            return Fact(m.name, significant(value), m.unit, "derived", year, m.formula, tuple(inputs))
         except Missing as miss:
             return Fact(m.name, None, m.unit, "missing", year=year, formula=m.formula, inputs=miss.inputs,
                         reason=miss.reason)
@@ -209,12 +212,16 @@ class Deriver:
         # the pointer of every input, most of them plain names: the f-string is RFC 6901 for those
         ptr = f"/series/{name}/values/{year}" if "/" not in name and "~" not in name else \
             pointer(["series", name, "values", str(year)])
-        if s is None or str(year) not in s["values"]:
+        raw = _ABSENT if s is None else s["values"].get(str(year), _ABSENT)
+        if raw is _ABSENT:
             raise Missing(f"no value for {name} in {year} (expected at {ptr})")
-        raw = s["values"][str(year)]
-        value, source = (raw["value"], raw.get("source")) if isinstance(raw, dict) else (raw, None)
-        in_catalogue_unit = float(value) * units.factor(s["unit"], self.cat.quantities[name].unit)
-        return in_catalogue_unit, Input(f"{name} {year}", ptr, value, s["unit"], source or s.get("source"))
+        if isinstance(raw, dict):
+            value, source = raw["value"], raw.get("source")
+        else:
+            value, source = raw, None
+        unit = s["unit"]
+        in_catalogue_unit = float(value) * units.factor(unit, self.cat.quantities[name].unit)
+        return in_catalogue_unit, Input(f"{name} {year}", ptr, value, unit, source or s.get("source"))
 
     def _period_function(self, formula: Formula, year: int, period: int):
         start = year - period

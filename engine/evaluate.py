@@ -117,6 +117,9 @@ def outcome(rule: Rule, fired: str | None, fact: Fact, ref: Fact | None, in_forc
                    fixes, target, progress, None, None, choice)
 
 
+_APPLIES = (True, "")
+
+
 def _applies(rule: Rule, deriver: Deriver) -> tuple[bool | None, str]:
     if rule.applies_if is None:
         return True, ""
@@ -230,12 +233,16 @@ def _program_result(pack: RulePack, deriver: Deriver, gathered, fired: dict[str,
     facts, refs, targets, _, choices = gathered
     in_force, provisional = _dated(pack, as_of, deriver.cat)
     year = deriver.reference_year
-    outcomes = tuple(
-        outcome(r, fired.get(r.id), facts[r.metric],
-                facts[r.ref_metric] if r.ref_kind == "metric" else refs.get(r.id),
-                f, targets.get(r.id), _applies(r, deriver) if r.applies_if is not None else (True, ""), year,
-                choices.get(r.id), remedies)
-        for r, f in zip(pack.rules, in_force, strict=True))
+    out = []
+    for r, f in zip(pack.rules, in_force, strict=True):
+        # refs, targets and choices hold only rules of their kind (ids are unique in a pack): looked up only for those
+        kind, rid = r.ref_kind, r.id
+        out.append(outcome(r, fired.get(rid), facts[r.metric],
+                           facts[r.ref_metric] if kind == "metric" else refs.get(rid) if kind == "benchmark" else None,
+                           f, targets.get(rid) if kind == "target" else None,
+                           _applies(r, deriver) if r.applies_if is not None else _APPLIES, year,
+                           choices.get(rid) if r.threshold_by is not None else None, remedies))
+    outcomes = tuple(out)
     review_meta = None
     if review is not None:
         panel.check_against(review, pack, deriver.dossier.sha256, outcomes)
