@@ -141,7 +141,7 @@ class Deriver:
         if reported is None:
             if derived is not None:
                 return derived
-            return Fact(m.name, None, m.unit, "missing", reason=f"not reported (expected at /reported/{m.name})")
+            return Fact(m.name, None, m.unit, "missing", None, None, (), f"not reported (expected at /reported/{m.name})")
         fact = self._reported(m, reported)
         if derived is not None and derived.present and isinstance(fact.value, float):
             d, r = derived.value, fact.value
@@ -161,9 +161,9 @@ class Deriver:
         if year is not None and self.reference_year is not None and year != self.reference_year:
             warnings = (f"reported for {year}, not for the reference year {self.reference_year}",)
         if m.is_bool:
-            return Fact(m.name, bool(r["value"]), m.unit, "reported", year=year, inputs=(inp,), warnings=warnings)
+            return Fact(m.name, bool(r["value"]), m.unit, "reported", year, None, (inp,), None, warnings)
         value = significant(units.convert(float(r["value"]), r["unit"], m.unit))
-        return Fact(m.name, value, m.unit, "reported", year=year, inputs=(inp,), warnings=warnings)
+        return Fact(m.name, value, m.unit, "reported", year, None, (inp,), None, warnings)
 
     def _derived(self, m: Metric, period: int | None) -> Fact:
         plan = _PLANS.get((m.formula, m.unit))
@@ -198,8 +198,7 @@ class Deriver:
                 raise Missing(f"{u} for {year}", tuple(inputs)) from None
             return Fact(m.name, significant(value), m.unit, "derived", year, m.formula, tuple(inputs))
         except Missing as miss:
-            return Fact(m.name, None, m.unit, "missing", year=year, formula=m.formula, inputs=miss.inputs,
-                        reason=miss.reason)
+            return Fact(m.name, None, m.unit, "missing", year, m.formula, miss.inputs, miss.reason)
 
     def _quantity(self, name: str, year: int) -> tuple[float, Input]:
         got = self._quantities.get((name, year))
@@ -247,7 +246,7 @@ class Deriver:
         ptr = spec["pointer"]
         node = resolve(self.dossier.data, ptr)
         if node is None:
-            return Fact(m.name, None, m.unit, "missing", reason=f"not in the dossier (expected at {ptr})")
+            return Fact(m.name, None, m.unit, "missing", None, None, (), f"not in the dossier (expected at {ptr})")
         reading = spec["reading"]
         if reading == "measure":
             inp = Input(m.name, ptr, node["value"], node["unit"], node.get("source"))
