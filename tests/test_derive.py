@@ -89,3 +89,29 @@ def test_energy_intensity_is_energy_over_iav(iav, ratio):
     energy = iav * ratio  # tce per 10^4 RMB by construction
     data = base(industrial_added_value=s("10^4 RMB", y2015=iav), energy_consumption=s("tce", y2015=energy))
     assert deriver(data).fact("energy_per_iav", 3).value == pytest.approx(ratio, rel=1e-9)
+
+
+_FORMULAS = sorted({m.formula for m in CAT.metrics.values() if m.formula and not m.uses_period}
+                   | {"(a + b) / (a - b) * 2", "a / (b / c)", "100 * a / b + 0.5", "a - b - c"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_FORMULAS), st.lists(st.sampled_from([0.0, -0.0, 1.0, 3.0, 1e-300, 7.25e14, 0.1, 2.0 / 3]) |
+                                            st.floats(allow_nan=False, allow_infinity=False), min_size=3, max_size=3))
+def test_the_compiled_formula_gives_the_same_floats_and_reasons_as_the_tree(text, numbers):
+    # derivation runs each formula as closures built once; the tree walk is what the catalogue documents
+    from engine.formula import Undefined, evaluate, magnitudes_function, parsed
+    quantities = {**CAT.quantities, **{q: None for q in "abc"}}
+    f = parsed(text, quantities)
+    values = dict(zip(f.names, numbers, strict=False))
+
+    def outcome(run):
+        try:
+            return "value", run()
+        except Undefined as u:
+            return "undefined", str(u)
+        except (OverflowError, ZeroDivisionError) as e:
+            return "error", type(e).__name__
+    expected = outcome(lambda: evaluate(f, values))
+    got = outcome(lambda: magnitudes_function(f)([values[n] for n in f.names]))
+    assert got == expected or (expected[0] == "value" and expected[1] != expected[1] and got[1] != got[1])
