@@ -111,3 +111,45 @@ def test_the_readmes_one_line_query_answers_the_analysts_question(out):
     for g in got:
         gaps = fails[g[0], g[1]]
         assert g[3] == pytest.approx(round(sum(gaps) / len(gaps), 3)) and g[4] == "tce/10^4 RMB"
+
+
+def test_a_value_holding_a_line_break_keeps_every_csv_row_whole_also_after_a_partial_rerun(tmp_path):
+    """The workers' CSV parts are cut into dossiers at the line breaks; a zone name with one inside must not shift
+    any row, neither in the first run nor when a re-run copies rows from the previous tables and new parts."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+    base = json.loads((EXAMPLES / "failing-donghai-2016.json").read_text(encoding="utf-8"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+
+    def write(i, en):
+        d = json.loads(json.dumps(base))
+        d["zone"]["id"] = f"{d['zone']['id']}-{i}"
+        d["zone"]["name"]["en"] = en
+        (folder / f"d{i}.json").write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+
+    for i in range(4):
+        write(i, 'Line one\nline "two"' if i == 1 else f"Zone {i}")
+
+    def run(out):
+        result = CliRunner().invoke(main, ["-q", "batch", str(folder), "-o", str(out), "--jobs", "1", "--chunk-size", "2"],
+                                    catch_exceptions=False)
+        assert result.exit_code == 1, result.output
+
+    def same(out):
+        for name in ("outcomes", "verdicts"):
+            table = pq.read_table(out / f"{name}.parquet").to_pylist()
+            rows = _csv(out / f"{name}.csv")
+            assert [(r["zone_id"], r["zone_en"], r["program"]) for r in rows] == \
+                [(t["zone_id"], t["zone_en"], t["program"]) for t in table]
+        return (out / "outcomes.csv").read_bytes()
+
+    run(tmp_path / "out")
+    same(tmp_path / "out")
+    write(3, "Zone 3, renamed")            # the chunk without the line break is checked again, the other copied
+    write(0, "Zone 0\r\nrenamed")
+    run(tmp_path / "out")
+    run(tmp_path / "fresh")
+    assert same(tmp_path / "out") == same(tmp_path / "fresh")
+    assert "Line one\nline \"two\"" in {r["zone_en"] for r in _csv(tmp_path / "out" / "outcomes.csv")}

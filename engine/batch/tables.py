@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from itertools import accumulate
 from pathlib import Path
 
 import pyarrow as pa
@@ -158,14 +159,33 @@ class Rows:
             table = pa.table(columns, schema=schema)
             with atomic_output(path, sync=False) as fh:     # synced by the run (files.sync_files)
                 pq.write_table(table, fh)
-            plain, buf = table.cast(_plain(schema)), pa.BufferOutputStream()
-            for o in done:
-                start, (row, n) = buf.tell(), (getattr(o, f"{attr}row"), getattr(o, f"{attr}len"))
-                if n:
-                    pcsv.write_csv(plain.slice(row, n), buf, _NO_HEADER)
-                setattr(o, f"{attr}csv", [start, buf.tell() - start])
             with atomic_output(path.with_suffix(".csv"), sync=False) as fh:
-                fh.write(buf.getvalue())
+                fh.write(_csv_rows(table, done, attr))
+
+
+def _csv_rows(table: pa.Table, done: list, attr: str) -> bytes:
+    """The table's rows as CSV (the dictionary columns written as their words), each dossier's place recorded.
+
+    Written in one call and cut at the line breaks, which are the rows' ends when no value holds one (measured:
+    a call per dossier cost three times as much); otherwise a call per dossier.
+    """
+    buf = pa.BufferOutputStream()
+    pcsv.write_csv(table, buf, _NO_HEADER)
+    data = buf.getvalue().to_pybytes()
+    if data.count(b"\n") == table.num_rows:
+        ends = list(accumulate(map(len, data.split(b"\n")), initial=0))   # row k starts at ends[k] + k
+        for o in done:
+            row, n = getattr(o, f"{attr}row"), getattr(o, f"{attr}len")
+            start = ends[row] + row
+            setattr(o, f"{attr}csv", [start, ends[row + n] + row + n - start])
+        return data
+    buf = pa.BufferOutputStream()
+    for o in done:
+        start, (row, n) = buf.tell(), (getattr(o, f"{attr}row"), getattr(o, f"{attr}len"))
+        if n:
+            pcsv.write_csv(table.slice(row, n), buf, _NO_HEADER)
+        setattr(o, f"{attr}csv", [start, buf.tell() - start])
+    return buf.getvalue().to_pybytes()
 
 
 _NO_HEADER = pcsv.WriteOptions(include_header=False)
