@@ -116,13 +116,14 @@ def fact_body(values: dict[str, float], codes: Codes | None = None) -> str | Non
     """
     if isinstance(codes, Codes):
         # measured: one format string per body is a third cheaper than formatting member by member
-        vals = tuple(map(values.get, codes.names))
         try:
-            text = codes.template % tuple(map(float, vals))
+            vals = tuple(map(float, map(values.get, codes.names)))
+            template = codes.template
         except TypeError:           # float(None): some attributes have no value
-            present = tuple(map(_HAS_VALUE, vals))
-            vals = tuple(map(float, compress(vals, present)))
-            text = codes.template_for(present) % vals
+            present = tuple(map(_HAS_VALUE, map(values.get, codes.names)))
+            vals = tuple(map(float, compress(map(values.get, codes.names), present)))
+            template = codes.template_for(present)
+        text = template % vals
         # the usual case, checked on the text (codes hold no "e" or "n"): no exponent, nan or inf, and
         # nothing ≥ 1e15 (measured: a regex over the text for 16-digit integer parts cost 3 µs)
         if "e" not in text and "n" not in text and (not vals or -MAX_MAGNITUDE < min(vals) and max(vals) < MAX_MAGNITUDE):
@@ -511,5 +512,6 @@ class DurableEvaluator:
         if not cols:
             return [{} for _ in ids]
         # each dossier's outcomes in the rules' order, None where no rule fired (compress drops those)
-        return [dict(zip(names, row, strict=True)) if None not in row else dict(compress(zip(names, row, strict=True), row))
-                for row in zip(*[map(col.get, ids) for col in cols], strict=True)]
+        # (names and rows have one length by construction: strict zips cost a tenth of the reading)
+        return [dict(compress(zip(names, row, strict=False), row))
+                for row in zip(*[map(col.get, ids) for col in cols], strict=False)]
