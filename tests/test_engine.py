@@ -202,3 +202,12 @@ def test_one_unsendable_value_fails_only_its_own_dossier():
     first, broken, last = check_many([(d, [PACK]), (d, [PACK, "not a pack"]), (d, [PACK])], cat, engine=DURABLE)
     assert isinstance(broken, Exception)               # the error `check` raises, for that dossier alone
     assert statuses(first) == statuses(last) == statuses(check(d, [PACK], cat, engine=ORACLE))
+
+
+def test_values_too_large_for_the_engine_fail_only_their_own_dossier():
+    every = {a: 1.0 for a in COMPILED.attributes}
+    values = [{"energy_per_iav": 0.4}, {"energy_per_iav": 2e15}, {**every, "energy_per_iav": -3e15}, every,
+              {"energy_per_iav": 1e-05}]
+    got = DURABLE.evaluate_many(COMPILED, values)
+    assert isinstance(got[1], EngineError) and isinstance(got[2], EngineError)
+    assert [got[0], got[3], got[4]] == ORACLE.evaluate_many(COMPILED, [values[0], values[3], values[4]])
