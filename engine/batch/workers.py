@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import io
 import json
 import os
@@ -67,6 +68,11 @@ def init_worker(options: Options, state: str, in_child: bool = True, parent: int
         render.stylesheet()     # the font configuration and the parsed stylesheet, once per worker
         renderer = render.render_pdf
     _W = _Worker(options, Path(state), cat, packs, known, make_evaluator(options.engine), renderer)
+    # What is loaded now lives as long as the worker: out of the cyclic collector's sight (measured: its
+    # collections walked the packs, the catalogue and pint's registry, 70,000 objects, about 1,100 times per
+    # 2,000 dossiers: 0.35 of 2.5 ms per dossier). run_chunk then collects once per chunk.
+    gc.collect()
+    gc.freeze()
 
 
 def die_with_parent(parent: int) -> None:
@@ -201,6 +207,26 @@ def run_chunk(name: str, items: list[Item]) -> ChunkDone:
     them all at once); each then gets its outputs, or its own invalid or error line.
     """
     t0 = time.perf_counter()
+    with _collected_after():
+        return _run_chunk(name, items, t0)
+
+
+@contextlib.contextmanager
+def _collected_after():
+    """No cyclic collection while a chunk is checked, one after it (measured: the young collections kept walking
+    the chunk's live results, 0.1 ms per dossier; the one collection after a chunk, a few µs per dossier)."""
+    if not gc.isenabled():          # the caller manages the collector
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+def _run_chunk(name: str, items: list[Item], t0: float) -> ChunkDone:
     w = _W
     state = w.state
     outdir = state.parent
