@@ -91,8 +91,14 @@ def test_upload_the_failing_example_and_see_its_failing_rules_and_gaps(browser, 
 
 def test_switch_to_chinese_keeps_the_result(browser, server):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
     _upload(browser, server, FAILING)
+    page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, "lang-switch").click()
+    # the switch posts the dossier again: wait for the Chinese page, or the find may land on the English one
+    # being unloaded (failed once at load 6)
+    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-Hans"
     assert "预评估结果" in browser.find_element(By.CSS_SELECTOR, ".result-head .kicker").text
     from engine.fmt import VERDICT_LABEL
