@@ -9,9 +9,8 @@ every example and on generated dossiers).
 """
 from __future__ import annotations
 
-from . import __version__, load, plausibility
 from .model import ProgramResult
-from .result import RESULT_SCHEMA_VERSION, _json, _with_cell
+from .result import RESULT_SCHEMA_VERSION, _json, dossier_block, engine_block, plausibility_block
 
 COMPACT_COLUMNS = ("rule_id", "status", "value", "unit", "op", "threshold", "gap", "gap_pct")
 _SPARSE = ("engine_status", "warnings", "reviews", "progress_pct")
@@ -104,20 +103,11 @@ def _compact_program(r: ProgramResult) -> dict:
 
 def compact_results(results: list[ProgramResult], evaluator: str) -> dict:
     """`compact_document(document(results, evaluator))`, without making the full document first."""
-    d = results[0].dossier
-    z = d.data["zone"]
     return {
         "result_schema": RESULT_SCHEMA_VERSION,
-        "engine": {"name": "parkcert", "version": __version__, "evaluator": evaluator},
-        "dossier": {
-            "file": d.path,
-            "sha256": d.sha256,
-            "zone": {"id": z["id"], "name": z["name"], "province": z["province"], "city": z["city"], "type": z["type"]},
-            "as_of": d.as_of.isoformat(),
-            "reference_year": results[0].reference_year,
-        },
-        "plausibility": [_with_cell(w.as_json(), d.cells) for w in plausibility.warnings(d.data, load.catalogue())],
+        "engine": engine_block(evaluator),
+        "dossier": dossier_block(results),
+        "plausibility": plausibility_block(results[0].dossier),
         "form": "compact",
         "programs": [_compact_program(r) for r in results],
     }
-

@@ -8,10 +8,8 @@ document identifier derived from the inputs, fixed attachment dates, bundled fon
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import functools
-import gc
 import hashlib
 import io
 import logging
@@ -23,6 +21,7 @@ from markupsafe import Markup
 
 from . import __version__, colwidths, fmt, glossary, load, svgcharts, svgtext, verdict
 from .fetcher import BundledOnlyFetcher
+from .gcpause import collector_paused
 from .paths import REPORTS
 from .reporttext import (
     decision_detail,
@@ -474,25 +473,6 @@ def identifier(doc: dict, dossier_bytes: bytes, lang: str, report_date: dt.date,
     return h.hexdigest()[:32].encode()
 
 
-@contextlib.contextmanager
-def _no_gc_pauses():
-    """The cyclic garbage collector off while WeasyPrint builds and writes the document, one young collection after.
-
-    A render keeps its whole box tree alive until it ends, so every full collection during it walks that tree
-    again: measured 0.35-0.56 s of a 1.9 s warm 14-page render (2-3 full collections), 1.6 s of 6.8 s for 38
-    pages; the one collection afterwards costs 0.14 s (0.34 s). Peak memory grew by 2-4 MB.
-    """
-    if not gc.isenabled():          # the caller manages the collector
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect(0)               # the render's garbage now, not in whatever allocates next
-
-
 class _Collect(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
@@ -545,7 +525,11 @@ def render_pdf(doc: dict, dossier_bytes: bytes, dossier: dict, lang: str = "en",
                        *([trail.raw] if trail else []))
     handler = _Collect()
     log = logging.getLogger("weasyprint")
-    with _LOCK, _no_gc_pauses():
+    # the collector off while WeasyPrint builds and writes the document, one young collection after: a render keeps
+    # its whole box tree alive until it ends, so every full collection during it walked that tree again (measured
+    # 0.35-0.56 s of a 1.9 s warm 14-page render, 1.6 s of 6.8 s for 38 pages; the one collection afterwards 0.14 s
+    # (0.34 s); peak memory 2-4 MB higher)
+    with _LOCK, collector_paused(then=0):
         log.addHandler(handler)
         try:
             pdf, pages = _weasyprint(source, base, fetcher, attachments, ident)
@@ -555,7 +539,7 @@ def render_pdf(doc: dict, dossier_bytes: bytes, dossier: dict, lang: str = "en",
 
 
 def _weasyprint(source: str, base: str, fetcher, attachments: list, ident: bytes) -> tuple[bytes, int]:
-    """(PDF bytes, pages); the document dies with this frame, before _no_gc_pauses collects it."""
+    """(PDF bytes, pages); the document dies with this frame, before the collection after the render."""
     from weasyprint import HTML
 
     document = HTML(string=source, base_url=base, url_fetcher=fetcher).render(

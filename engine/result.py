@@ -47,21 +47,8 @@ def _fact(f: Fact | None) -> dict | None:
     }
 
 
-_RULES: dict[int, tuple] = {}
-
-
-def _rule(pack, rule_id: str):
-    """pack.rule(id) searches the list: once per outcome, that was 2 % of a batch."""
-    got = _RULES.get(id(pack))
-    if got is None or got[0] is not pack:
-        if len(_RULES) > 64:        # packs read again and again (a server's uploads) do not pile up
-            _RULES.clear()
-        got = _RULES[id(pack)] = (pack, {r.id: r for r in pack.rules})
-    return got[1][rule_id]
-
-
-def _outcome(o: Outcome, result: ProgramResult, provenance: bool = True) -> dict:
-    rule = _rule(result.pack, o.rule_id)
+def _outcome(o: Outcome, result: ProgramResult) -> dict:
+    rule = result.pack.rule(o.rule_id)
     comparison = {"op": o.op, "symbol": OP_SYMBOL.get(o.op, o.op), "threshold": _json(o.threshold),
                   "kind": rule.ref_kind or "fixed"}
     if rule.ref_metric:
@@ -81,15 +68,15 @@ def _outcome(o: Outcome, result: ProgramResult, provenance: bool = True) -> dict
         "gap_pct": o.gap_pct,
         "reason": o.reason,
         "warnings": list(o.warnings),
-        "levers": [dataclasses.asdict(lv) for lv in o.levers] if provenance else [],
+        "levers": [dataclasses.asdict(lv) for lv in o.levers],
         "clause": rule.clause,
         "source": {"en": rule.source.en, "zh": rule.source.zh},
         "rationale": {"en": rule.rationale.en, "zh": rule.rationale.zh},
         "in_force": {"from": rule.valid_from.isoformat() if rule.valid_from else None,
                      "until": rule.valid_until.isoformat() if rule.valid_until else None},
-        "provenance": _fact(o.fact) if provenance else None,
-        "reference": _fact(o.ref_fact) if provenance else None,
-        "target": _target(o.target, o) if provenance else None,
+        "provenance": _fact(o.fact),
+        "reference": _fact(o.ref_fact),
+        "target": _target(o.target, o),
         "progress_pct": o.progress_pct,
         "applies_if": {"metric": rule.applies_if[0], "eq": rule.applies_if[1]} if rule.applies_if else None,
         "engine_status": o.engine_status or o.status,
@@ -102,7 +89,7 @@ def _choice(o: Outcome, result: ProgramResult) -> dict | None:
     c = o.choice
     if c is None:
         return None
-    by = _rule(result.pack, o.rule_id).threshold_by
+    by = result.pack.rule(o.rule_id).threshold_by
     attr = result.pack.zone_attributes[c.attribute]
     value_title = attr.values.get(c.zone_value) if c.zone_value else None
     return {"attribute": c.attribute, "title": {"en": attr.title.en, "zh": attr.title.zh}, "pointer": c.pointer,
@@ -127,7 +114,7 @@ def _review(o: Outcome) -> dict | None:
             "expired": d.expired, "risk": d.risk, "comments": d.comments}
 
 
-def program_document(r: ProgramResult, provenance: bool = True) -> dict:
+def program_document(r: ProgramResult) -> dict:
     p = r.pack
     return {
         "program": p.id,
@@ -150,34 +137,45 @@ def program_document(r: ProgramResult, provenance: bool = True) -> dict:
         "provisional": [{"name": x.name, "value": x.value, "unit": x.unit, "note": x.note, "note_zh": x.note_zh,
                          "title": {"en": x.title.en, "zh": x.title.zh} if x.title else None}
                         for x in r.provisional],
-        "outcomes": [_outcome(o, r, provenance) for o in r.outcomes],
+        "outcomes": [_outcome(o, r) for o in r.outcomes],
         "review": r.review,
     }
 
 
-def document(results: list[ProgramResult], evaluator: str, readiness: dict | None = None,
-             provenance: bool = True) -> dict:
-    """The result document; provenance=False leaves out each outcome's provenance, reference, target and levers
-    (what batch needs for the compact form and the tables, in a fifth less time); it is then not a full result."""
-    d = results[0].dossier
-    z = d.data["zone"]
+def document(results: list[ProgramResult], evaluator: str, readiness: dict | None = None) -> dict:
+    """The result document."""
     doc = {
         "result_schema": RESULT_SCHEMA_VERSION,
-        "engine": {"name": "parkcert", "version": __version__, "evaluator": evaluator},
-        "dossier": {
-            "file": d.path,
-            "sha256": d.sha256,
-            "zone": {"id": z["id"], "name": z["name"], "province": z["province"], "city": z["city"], "type": z["type"]},
-            "as_of": d.as_of.isoformat(),
-            "reference_year": results[0].reference_year,
-        },
-        "programs": [program_document(r, provenance) for r in results],
-        # values probably typed wrong: shown beside the outcomes, never changing one
-        "plausibility": [_with_cell(w.as_json(), d.cells) for w in plausibility.warnings(d.data, load.catalogue())],
+        "engine": engine_block(evaluator),
+        "dossier": dossier_block(results),
+        "programs": [program_document(r) for r in results],
+        "plausibility": plausibility_block(results[0].dossier),
     }
     if readiness is not None:
         doc["readiness"] = _json_tree(readiness)
     return doc
+
+
+def engine_block(evaluator: str) -> dict:
+    return {"name": "parkcert", "version": __version__, "evaluator": evaluator}
+
+
+def dossier_block(results: list[ProgramResult]) -> dict:
+    """The dossier the results are for: file, hash, zone, assessment date and data year."""
+    d = results[0].dossier
+    z = d.data["zone"]
+    return {
+        "file": d.path,
+        "sha256": d.sha256,
+        "zone": {"id": z["id"], "name": z["name"], "province": z["province"], "city": z["city"], "type": z["type"]},
+        "as_of": d.as_of.isoformat(),
+        "reference_year": results[0].reference_year,
+    }
+
+
+def plausibility_block(d) -> list[dict]:
+    """Values probably typed wrong: shown beside the outcomes, never changing one."""
+    return [_with_cell(w.as_json(), d.cells) for w in plausibility.warnings(d.data, load.catalogue())]
 
 
 def _with_cell(warning: dict, cells: dict | None) -> dict:

@@ -20,11 +20,10 @@ def _worst_gaps(program: dict, pack) -> str:
     fails = [i for i, s in enumerate(cols["status"]) if s == "fail"]
     ids, pct = cols["rule_id"], cols["gap_pct"]
     fails.sort(key=lambda i: (pct[i] is None, -(pct[i] or 0), ids[i]))
-    words = tables.rule_words(pack)
     out = []
     for i in fails[:WORST_GAPS]:
         unit = "" if cols["unit"][i] in (None, "1", "bool") else f" {cols['unit'][i]}"
-        text = (f"{ids[i]} {words[ids[i]][4]} {_num(cols['value'][i])} vs {OP_SYMBOL.get(cols['op'][i], cols['op'][i])} "
+        text = (f"{ids[i]} {pack.rule(ids[i]).metric} {_num(cols['value'][i])} vs {OP_SYMBOL.get(cols['op'][i], cols['op'][i])} "
                 f"{_num(cols['threshold'][i])}{unit}")
         if pct[i] is not None:
             text += f" (gap {_num(cols['gap'][i])}, {pct[i]:.1f} %)"

@@ -72,7 +72,7 @@ _WORDS = (("rule_id", 0), ("title_en", 1), ("title_zh", 2), ("category", 3), ("m
 _RULE_WORDS: dict[int, tuple] = {}
 
 
-def rule_words(pack) -> dict[str, tuple]:
+def _rule_words(pack) -> dict[str, tuple]:
     """Per rule id what every row of that rule repeats (id, titles, category, metric, clause, whether it decides):
     worked out once per pack, not once per outcome."""
     got = _RULE_WORDS.get(id(pack))
@@ -134,7 +134,7 @@ class Rows:
             n += count
             for k, v in per_program.items():
                 out[k].extend([v] * count)
-            words = rule_words(packs[p["program"]])
+            words = _rule_words(packs[p["program"]])
             rules = [words[r] for r in ids]
             for k, i in _WORDS:
                 out[k].extend([w[i] for w in rules])
