@@ -99,6 +99,19 @@ def chromium():
     driver.quit()
 
 
+def click_to_new_page(browser, element, timeout=60):
+    """Click something that loads a new page and wait until the new page has loaded. Not selenium's
+    staleness_of(old <html>): while the old document unloads chromedriver can answer the element probe with "Node
+    with given id does not belong to the document" (an unknown error, not a stale element), which ended a CI run.
+    A mark on the old window is gone once the new document is there; any WebDriver error meanwhile means "not yet"."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+    browser.execute_script("window.__parkcertOldPage = true")
+    element.click()
+    WebDriverWait(browser, timeout, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: b.execute_script("return !window.__parkcertOldPage && document.readyState === 'complete'"))
+
+
 @pytest.fixture(scope="module")
 def downloads(tmp_path_factory):
     return tmp_path_factory.mktemp("downloads")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, ROOT, needs_chromium
+from .conftest import EXAMPLES, ROOT, click_to_new_page, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -56,12 +56,8 @@ def _upload(browser, server, path: Path, *, lang="en", as_of=None, programs=()):
         browser.execute_script("document.getElementById('as_of').value = arguments[0]", as_of)
     for p in programs:
         browser.find_element(By.CSS_SELECTOR, f'input[name="program"][value="{p}"]').click()
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.ID, "submit").click()
     # the POST's page replaces the form's: wait for it, or the next find may land on the form being unloaded
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
+    click_to_new_page(browser, browser.find_element(By.ID, "submit"))
 
 
 def _cli_doc(run) -> dict:
@@ -91,14 +87,10 @@ def test_upload_the_failing_example_and_see_its_failing_rules_and_gaps(browser, 
 
 def test_switch_to_chinese_keeps_the_result(browser, server):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
     _upload(browser, server, FAILING)
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.ID, "lang-switch").click()
     # the switch posts the dossier again: wait for the Chinese page, or the find may land on the English one
     # being unloaded (failed once at load 6)
-    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
+    click_to_new_page(browser, browser.find_element(By.ID, "lang-switch"))
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-Hans"
     assert "预评估结果" in browser.find_element(By.CSS_SELECTOR, ".result-head .kicker").text
     from engine.fmt import VERDICT_LABEL

@@ -16,7 +16,7 @@ import pytest
 from engine.workspace import accounts
 from engine.workspace.database import open_database
 
-from ..conftest import EXAMPLES, needs_chromium
+from ..conftest import EXAMPLES, click_to_new_page, needs_chromium
 from .conftest import CLI
 from .test_kill import _free_port, _serve
 
@@ -65,11 +65,7 @@ def sign_in(browser, server, username):
 def submit(browser, element_id):
     """Click a button that loads a new page, and wait until it has."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.ID, element_id).click()
-    WebDriverWait(browser, 60).until(ec.staleness_of(page))
+    click_to_new_page(browser, browser.find_element(By.ID, element_id))
 
 
 def wait_for_file(folder, pattern, timeout=120):
