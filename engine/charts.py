@@ -61,6 +61,19 @@ def image_uri(fig, dpi: int = 170) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def axis_number(v: float, lang: str) -> str:
+    """A tick label short enough for a small panel: millions and billions in words (万 and 亿 in Chinese, as
+    Chinese statistics write them), never an exponent; smaller numbers as the report writes them."""
+    a = abs(v)
+    if a < 1e6:
+        return fmt.number(v, lang)
+    if lang == "zh":
+        scale, word = (1e8, "亿") if a >= 1e8 else (1e4, "万")
+    else:
+        scale, word = (1e9, " bn") if a >= 1e9 else (1e6, " M")
+    return f"{v / scale:,.4g}{word}"
+
+
 def distribution_charts(items: list[dict], labels: dict) -> str:
     """Small multiples: each indicator's values across dossiers, passing and failing stacked, threshold dashed.
 
@@ -94,7 +107,11 @@ def distribution_charts(items: list[dict], labels: dict) -> str:
                                                                   else f" · {labels['varies']}"),
                          fontsize=6.5, color=INK, loc="left")
             ax.tick_params(labelsize=6)
-            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: fmt.number(v)))
+            # a panel is 2 inches wide: five labels like "6,000,000,000" ran into each other
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
+            ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4, integer=True))   # counts of dossiers
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+                lambda v, _p: axis_number(v, labels.get("lang", "en"))))
             ax.grid(axis="y", color=GRID, linewidth=0.5, zorder=0)
         return image_uri(fig)
 

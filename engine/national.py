@@ -119,7 +119,11 @@ def _rule_order(rule_id: str):
 
 
 def _distributions(table: pa.Table, lang: str) -> list[dict]:
-    numeric = table.filter(pc.and_(pc.is_valid(table.column("value")), pc.not_equal(_strings(table, "unit"), "bool")))
+    # only what the chart draws: a value the rule did not decide (not applicable, a target missing) would stretch
+    # the axis, or leave an empty panel when no dossier decided the rule
+    decided = pc.is_in(_strings(table, "status"), pa.array(["pass", "fail"]))
+    numeric = table.filter(pc.and_(pc.and_(pc.is_valid(table.column("value")),
+                                           pc.not_equal(_strings(table, "unit"), "bool")), decided))
     if numeric.num_rows == 0:
         return []
     rules = _strings(numeric, "rule_id")
@@ -183,7 +187,8 @@ def render_summary_pdf(outcomes: Path, verdicts: Path, lang: str = "en") -> byte
 
     t = TEXT[lang]
     pic = picture(outcomes, verdicts, lang)
-    labels = {"threshold": t["threshold"], "varies": t["varies"], "count": t["count"], "zones": t["zones"]}
+    labels = {"threshold": t["threshold"], "varies": t["varies"], "count": t["count"], "zones": t["zones"],
+              "lang": lang}
     sections = []
     for p in pic["pictures"]:
         sections.append({

@@ -47,3 +47,32 @@ def test_the_program_nearest_to_each_zone_follows_the_readiness_order(tmp_path, 
     zh = national.picture(out / "outcomes.parquet", out / "verdicts.parquet", "zh")
     units = {d["unit"] for p in zh["pictures"] for d in p.distributions}
     assert "吨标准煤/万元" in units and not any("RMB" in u or "tce" in u for u in units), units
+
+
+def test_a_distribution_draws_only_the_dossiers_in_which_the_rule_was_decided(tmp_path, run):
+    """A value the rule did not decide (not applicable, its target missing) is not drawn: it neither stretches the
+    axis nor leaves an empty panel. In the examples CTIP-4.1's only values belong to not-applicable outcomes."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from engine import national
+    out = tmp_path / "out"
+    run("batch", EXAMPLES, "-o", out, "--program", "all", "--jobs", 1)
+    table = pq.read_table(out / "outcomes.parquet")
+    ctip41 = table.filter(pc.and_(pc.equal(table["rule_id"], "CTIP-4.1"), pc.is_valid(table["value"])))
+    assert ctip41.num_rows and set(ctip41["status"].to_pylist()) == {"not_applicable"}
+    pic = national.picture(out / "outcomes.parquet", out / "verdicts.parquet")
+    drawn = {d["id"]: d for p in pic["pictures"] for d in p.distributions}
+    assert "CTIP-4.1" not in drawn
+    for d in drawn.values():
+        assert set(d["statuses"]) <= {"pass", "fail"} and len(d["values"]) == len(d["statuses"])
+
+
+def test_axis_ticks_of_large_numbers_are_short_and_written_as_chinese_statistics_write_them():
+    from engine.charts import axis_number
+    assert axis_number(6_000_000_000, "en") == "6 bn"
+    assert axis_number(4_500_000, "en") == "4.5 M"
+    assert axis_number(6_000_000_000, "zh") == "60亿"
+    assert axis_number(4_500_000, "zh") == "450万"
+    assert axis_number(180_000, "en") == "180,000"     # below a million: as the report writes numbers
+    assert axis_number(0.25, "zh") == "0.25"
