@@ -16,8 +16,9 @@ VERDICT_STYLE = {"certifiable": "bold green", "not_certifiable": "bold red", "in
 def print_document(doc: dict, console: Console) -> None:
     d = doc["dossier"]
     z = d["zone"]
+    year = "—" if d["reference_year"] is None else d["reference_year"]
     console.print(Text(f"{z['name']['en']} ({z['name']['zh']})", style="bold"),
-                  Text(f"  {z['id']} · {d['file']} · as of {d['as_of']} · data year {d['reference_year']}"))
+                  Text(f"  {z['id']} · {d['file']} · as of {d['as_of']} · data year {year}"))
     print_plausibility(doc, console)
     for p in doc["programs"]:
         print_program(p, console)

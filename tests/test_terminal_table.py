@@ -84,3 +84,10 @@ def test_with_a_review_the_indicator_column_stays(width):
     out = _check(CASES["reviewed"], width)
     assert "Indicator" in out
     assert {"Industrial", "water", "reuse", "ratio", "OVERRIDDEN", "pass"} <= _tokens(_block(out, "EIP-I-2.8"))
+
+
+def test_a_dossier_without_a_data_year_says_so_with_a_dash_not_none():
+    """A CTIP portfolio entry (IISD (2015), Table A1) has no reported data yet: no Python 'None' in its header."""
+    out = _check([EXAMPLES / "ctip-portfolio" / "01-wanzhou-etdz.json"], columns=200)
+    header = out.splitlines()[0]
+    assert "data year —" in header and "None" not in out
