@@ -38,6 +38,8 @@ TEXT = {
         "threshold": "threshold", "varies": "threshold depends on the zone", "count": "dossiers",
         "zones": "zones", "source": "Source of every rule: IISD (2015), cited by section and table in each pack.",
         "generated": "From {outcomes} and {verdicts}.",
+        "empty": "No dossier was checked in this run, so there is nothing to draw: the inputs that could not be "
+                 "checked are listed in errors.jsonl, each with its problems.",
     },
     "zh": {
         "title": "全国概况", "kicker": "ParkCert 批量核查汇总",
@@ -54,6 +56,7 @@ TEXT = {
         "threshold": "阈值", "varies": "阈值因园区而异", "count": "申报材料数",
         "zones": "个园区", "source": "各规则出处：IISD（2015），各规则包中注明章节与表格。",
         "generated": "数据来自 {outcomes} 和 {verdicts}。",
+        "empty": "本次运行没有核查任何申报材料，因此无可绘制的内容：无法核查的输入及其问题列于 errors.jsonl。",
     },
 }
 MAX_HEATMAP_COLUMNS = 32        # provinces of China: 31 and a margin
@@ -200,7 +203,7 @@ def render_summary_pdf(outcomes: Path, verdicts: Path, lang: str = "en") -> byte
             "by_year": charts.share_heatmap(p.by_year) if p.by_year else None,
         })
     lead = t["lead"].format(dossiers=pic["dossiers"], zones=pic["zones"], provinces=pic["provinces"],
-                            years=pic["years"], programs=", ".join(pic["programs"]))
+                            years=pic["years"], programs=", ".join(pic["programs"])) if pic["dossiers"] else t["empty"]
     html = environment().get_template("national.html.j2").render(
         t=t, lang=lang, lead=lead, sections=sections,
         nearest=charts.nearest_chart(pic["nearest"], labels) if pic["nearest"] else None,

@@ -76,3 +76,16 @@ def test_axis_ticks_of_large_numbers_are_short_and_written_as_chinese_statistics
     assert axis_number(4_500_000, "zh") == "450万"
     assert axis_number(180_000, "en") == "180,000"     # below a million: as the report writes numbers
     assert axis_number(0.25, "zh") == "0.25"
+
+
+def test_a_run_that_checked_nothing_says_so_instead_of_drawing_zeros(tmp_path, run):
+    bad = tmp_path / "in" / "broken.json"
+    bad.parent.mkdir()
+    bad.write_text('{"zone": 1}', encoding="utf-8")
+    for lang, words in (("en", "No dossier was checked in this run"), ("zh", "本次运行没有核查任何申报材料")):
+        target = tmp_path / f"n-{lang}.pdf"
+        code, _, _ = run("batch", bad.parent, "-o", tmp_path / "out", "--lang", lang, "--summary-pdf", target)
+        assert code == 1
+        text = _text(target).replace("\n", "")
+        assert words in text and "errors.jsonl" in text
+        assert "0 dossiers of 0 zones" not in text
