@@ -211,7 +211,11 @@ class Rows:
         copying bytes. Measured: writing the CSV in the parent was a serial 2.7 s at the end of a national run."""
         for path, table, attr in zip((outcomes, verdicts), self.tables(), "ov", strict=True):
             with atomic_output(path, sync=False) as fh:     # synced by the run (files.sync_files)
-                pq.write_table(table, fh)
+                # parts are read back whole by the assembly: no statistics (they serve readers that skip row groups),
+                # and dictionary pages only for the dictionary columns, which come back with their dictionaries
+                # unchanged; measured: 45 -> 25 us per dossier
+                pq.write_table(table, fh, write_statistics=False,
+                               use_dictionary=[f.name for f in table.schema if pa.types.is_dictionary(f.type)])
             with atomic_output(path.with_suffix(".csv"), sync=False) as fh:
                 fh.write(_csv_rows(table, done, attr))
 
@@ -242,7 +246,8 @@ def _csv_rows(table: pa.Table, done: list, attr: str) -> pa.Buffer:
     return buf.getvalue()
 
 
-_NO_HEADER = pcsv.WriteOptions(include_header=False)
+# a chunk's rows in one batch (measured: 15 % faster than the default 1,024 rows at a time)
+_NO_HEADER = pcsv.WriteOptions(include_header=False, batch_size=8192)
 
 
 # --- assembly -------------------------------------------------------------------------------------
