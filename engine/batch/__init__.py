@@ -5,9 +5,10 @@
     worker: read → validate → check → result document (+ PDF) ──▶ OUTDIR/.parkcert/parts/<chunk>.jsonl (atomic)
     parent: one manifest line per completed chunk (appended, fsync'd) ──▶ progress
     worker: … and the chunk's outcomes/verdicts rows ──▶ parts/<chunk>.outcomes.parquet, .verdicts.parquet (before the .jsonl)
-    end:    results.jsonl, the outcomes/verdicts tables, summary.csv, errors.jsonl assembled in input order (each
-            atomic); the manifest then points into results.jsonl and the tables themselves and the parts are removed
-            (one copy of the results on disk)
+    parent: … and results.jsonl, the outcomes/verdicts tables, summary.csv, errors.jsonl written in input order as
+            the chunks complete, under temporary names
+    end:    the rest written, each output put in place (atomic); the manifest then points into results.jsonl and the
+            tables themselves and the parts are removed (one copy of the results on disk)
 
 Workers are long-lived: each loads the catalogue and the packs and compiles them
 once (initializer). A chunk's results reach the disk before its manifest line,

@@ -7,7 +7,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .options import ASSEMBLED_TABLES, MANIFEST, PARTS, RESULTS, Checked, ChunkDone, Item
+from ..problems import Problem
+from .options import ASSEMBLED_TABLES, MANIFEST, PARTS, RESULTS, BatchError, Checked, ChunkDone, Item
 
 
 def write_atomic(path: Path, data: bytes, sync: bool = True) -> None:
@@ -19,18 +20,74 @@ def write_atomic(path: Path, data: bytes, sync: bool = True) -> None:
 def atomic_output(path: Path, mode: str = "wb", sync: bool = True, **kw):
     """Stream into a temporary file beside `path`; it replaces `path` only once complete and (unless sync=False:
     the caller syncs it later, as `sync_files` does for a chunk's parts) synced."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    out = AtomicFile(path, mode, **kw)
     try:
-        with open(tmp, mode, **kw) as fh:
-            yield fh
-            fh.flush()
-            if sync:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        yield out.fh
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        out.discard()
         raise
+    out.commit(sync)
+
+
+class AtomicFile:
+    """A file written under a temporary name beside `path`: `commit` puts it in place (synced first), `discard`
+    removes it. What `atomic_output` does in one block, for a file written over a whole run (`outputs.Assembly`)."""
+
+    def __init__(self, path: Path, mode: str = "wb", **kw):
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+        self.fh = open(self.tmp, mode, **kw)
+
+    def commit(self, sync: bool = True) -> None:
+        try:
+            with self.fh:
+                self.fh.flush()
+                if sync:
+                    os.fsync(self.fh.fileno())
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.fh.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.tmp)
+
+
+class Copies:
+    """Stretches of other files' bytes appended to an open file by the kernel (os.copy_file_range). A stretch that
+    continues the previous one is copied with it: one call per run of neighbouring stretches, not one per dossier."""
+
+    def __init__(self, fd: int, at: int, shorter: Problem):
+        self.fd, self.at, self.shorter = fd, at, shorter     # shorter: what to say when a source ends early
+        self._pending: list | None = None             # [source, offset, length] not yet copied
+
+    def add(self, source: int, offset: int, length: int) -> int:
+        """Queue `length` bytes of `source` at `offset`; returns where they will start in the file."""
+        start = self.at
+        self.at += length
+        p = self._pending
+        if p and p[0] == source and p[1] + p[2] == offset:
+            p[2] += length
+        else:
+            self.flush()
+            self._pending = [source, offset, length]
+        return start
+
+    def flush(self) -> None:
+        """Copy what is queued (before a source is closed)."""
+        if not self._pending:
+            return
+        source, offset, length = self._pending
+        self._pending = None
+        done = 0
+        while done < length:
+            n = os.copy_file_range(source, self.fd, length - done, offset + done)
+            if n == 0:
+                raise BatchError([self.shorter])
+            done += n
 
 
 def sync_files(paths: list[Path]) -> None:

@@ -10,8 +10,8 @@ from .. import verdict
 from ..model import OP_SYMBOL
 from ..problems import Problem
 from . import tables
-from .files import Manifest, atomic_output
-from .options import CSV_ENCODING, ERRORS, RESULTS, SUMMARY, SUMMARY_COLUMNS, WORST_GAPS, BatchError, Item
+from .files import AtomicFile, Copies, Manifest
+from .options import CSV_ENCODING, ERRORS, RESULTS, SUMMARY, SUMMARY_COLUMNS, WORST_GAPS, Checked, Item
 
 
 def _worst_gaps(program: dict, pack) -> str:
@@ -57,54 +57,118 @@ def pdf_name(doc: dict, lang: str) -> str:
     return f"{d['zone']['id']}-{d['as_of']}-{d['sha256'][:12]}-{lang}.pdf"
 
 
-def assemble(outdir: Path, items: list[Item], unreadable: list[dict], manifest: Manifest) -> None:
-    """results.jsonl, the outcomes and verdicts tables, summary.csv and errors.jsonl, in input order, each
-    replaced atomically.
+class Assembly:
+    """results.jsonl, the outcomes and verdicts tables, summary.csv and errors.jsonl, written in input order as the
+    dossiers' results become available (during a run, as its chunks complete: the parent is waiting anyway) and put
+    in place at once by `commit`, each replaced atomically; `discard` (an interrupt, an error) leaves the outputs
+    as they were.
 
-    Result lines are copied from the part files and from the previous results.jsonl (read through a
-    descriptor opened before it is replaced); the manifest is then rewritten to point into the new one.
+    Result lines and the tables' CSV rows are copied from the part files and from the previous results.jsonl and
+    tables (read through descriptors opened before they are replaced); once they are in place the manifest is
+    rewritten to point into them. With `results=False` (results.jsonl already holds exactly these dossiers, in this
+    order: `Manifest.in_place`) only summary.csv and errors.jsonl are written.
     """
-    state = manifest.state
-    if not manifest.in_place(items):
-        sources: dict[str | None, int] = {}
+
+    def __init__(self, outdir: Path, items: list[Item], unreadable: list[dict], manifest: Manifest, results: bool = True):
+        self.outdir, self.items, self.manifest, self.state = outdir, items, manifest, manifest.state
+        self.next = 0               # items before this one are written
+        self.placed: list[tuple[Checked, int, list[int], list[int]]] = []   # new places, applied once in place
+        self._sources: dict[str, int] = {}
+        self._files: list[AtomicFile] = []        # summary.csv, errors.jsonl, results.jsonl: discarded on failure
+        self.results = self.tables = None
         try:
-            for it in items:
-                part = manifest.parts[it.key]
-                if manifest.entries[it.key].status == "ok" and part not in sources:
-                    sources[part] = os.open(outdir / RESULTS if part == RESULTS else state / part, os.O_RDONLY)
-            with atomic_output(outdir / RESULTS) as out:
-                pos = 0
-                for it in items:
-                    o = manifest.entries[it.key]
-                    if o.status != "ok":
-                        continue
-                    data = os.pread(sources[manifest.parts[it.key]], o.length, o.offset)
-                    if len(data) != o.length:
-                        raise BatchError([Problem(str(outdir), "", "a stored result is shorter than recorded; "
-                                                                   f"remove {state} and run again")])
-                    out.write(data)
-                    o.offset, pos = pos, pos + o.length
-        finally:
-            for fd in sources.values():
-                os.close(fd)
-        ok = [manifest.entries[it.key] for it in items if manifest.entries[it.key].status == "ok"]
-        placed = tables.assemble(outdir, state, [(manifest.parts[o.key], o.orow, o.olen, o.vrow, o.vlen, o.ocsv, o.vcsv)
-                                                 for o in ok])
-        orow = vrow = 0
-        for o, (ocsv, vcsv) in zip(ok, placed, strict=True):
-            o.orow, o.vrow, orow, vrow = orow, vrow, orow + o.olen, vrow + o.vlen
-            o.ocsv, o.vcsv = ocsv, vcsv
-        manifest.rewrite(items)
-    with atomic_output(outdir / SUMMARY, "w", encoding=CSV_ENCODING, newline="") as out:
-        w = csv.writer(out)
-        w.writerow(SUMMARY_COLUMNS)
-        for it in items:
-            for row in manifest.entries[it.key].rows:
-                w.writerow(["" if v is None else v for v in row])
-    with atomic_output(outdir / ERRORS, "w", encoding="utf-8") as out:
-        for rec in unreadable:
-            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        for it in items:
-            o = manifest.entries[it.key]
+            self.summary = self._open(outdir / SUMMARY, "w", encoding=CSV_ENCODING, newline="")
+            self._rows = csv.writer(self.summary.fh)
+            self._rows.writerow(SUMMARY_COLUMNS)
+            self.errors = self._open(outdir / ERRORS, "w", encoding="utf-8")
+            for rec in unreadable:
+                self.errors.fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            if results:
+                self._results = self._open(outdir / RESULTS)
+                self.results = Copies(self._results.fh.fileno(), 0, Problem(str(outdir), "", "a stored result is shorter than "
+                                                                   f"recorded; remove {self.state} and run again"))
+                self.tables = tables.Assembly(outdir, self.state)
+        except BaseException:
+            self.discard()
+            raise
+
+    def _open(self, path: Path, mode: str = "wb", **kw) -> AtomicFile:
+        f = AtomicFile(path, mode, **kw)
+        self._files.append(f)
+        return f
+
+    def advance(self, pending: set[str] | frozenset = frozenset()) -> None:
+        """Write the dossiers from where the last call stopped up to the first whose result is still `pending`."""
+        items, entries, parts = self.items, self.manifest.entries, self.manifest.parts
+        while self.next < len(items) and items[self.next].key not in pending:
+            o = entries[items[self.next].key]
+            self.next += 1
+            for row in o.rows:
+                self._rows.writerow(["" if v is None else v for v in row])
             if o.error:
-                out.write(json.dumps(o.error, ensure_ascii=False) + "\n")
+                self.errors.fh.write(json.dumps(o.error, ensure_ascii=False) + "\n")
+            if o.status != "ok" or self.results is None:
+                continue
+            part = parts[o.key]
+            offset = self.results.add(self._source(part), o.offset, o.length)
+            ocsv, vcsv = self.tables.add(part, o.orow, o.olen, o.vrow, o.vlen, o.ocsv, o.vcsv)
+            self.placed.append((o, offset, ocsv, vcsv))
+
+    def _source(self, part: str) -> int:
+        """The part's result lines, one part's descriptor open at a time (and the previous results.jsonl's)."""
+        if part not in self._sources:
+            self.results.flush()
+            for k in [k for k in self._sources if k != RESULTS]:
+                os.close(self._sources.pop(k))
+            self._sources[part] = os.open(self.outdir / RESULTS if part == RESULTS else self.state / part, os.O_RDONLY)
+        return self._sources[part]
+
+    def commit(self) -> None:
+        """Every output in place (results.jsonl, the tables, then the manifest pointing into them, summary.csv,
+        errors.jsonl); on an error, what is not in place yet is removed."""
+        try:
+            if self.results is not None:
+                self.results.flush()
+                self._close_sources()
+                self._files.remove(self._results)
+                self._results.commit()
+                self.tables.commit()
+                self.tables = None
+                orow = vrow = 0
+                for o, offset, ocsv, vcsv in self.placed:
+                    o.offset, o.orow, o.vrow, o.ocsv, o.vcsv = offset, orow, vrow, ocsv, vcsv
+                    orow, vrow = orow + o.olen, vrow + o.vlen
+                self.manifest.rewrite(self.items)
+            while self._files:
+                self._files.pop(0).commit()         # summary.csv, errors.jsonl
+        except BaseException:
+            self.discard()
+            raise
+
+    def _close_sources(self) -> None:
+        for fd in self._sources.values():
+            os.close(fd)
+        self._sources.clear()
+
+    def discard(self) -> None:
+        """Leave the outputs as they were: what was written is removed."""
+        self._close_sources()
+        if self.tables is not None:
+            self.tables.discard()
+        for f in self._files:
+            f.discard()
+        self._files.clear()
+
+
+def assemble(outdir: Path, items: list[Item], unreadable: list[dict], manifest: Manifest,
+             streamed: Assembly | None = None) -> None:
+    """Every output of a run whose dossiers all have results: what `streamed` has not written yet, or all of them
+    (results.jsonl and the tables only where they do not hold exactly these dossiers already)."""
+    if streamed is None:
+        streamed = Assembly(outdir, items, unreadable, manifest, results=not manifest.in_place(items))
+    try:
+        streamed.advance()
+    except BaseException:
+        streamed.discard()
+        raise
+    streamed.commit()

@@ -15,7 +15,7 @@ from ..problems import Problem
 from .files import Manifest, sync_files
 from .inputs import collect, per_folder
 from .options import OUTCOMES, PARTS, PDF_DIR, STATE_DIR, VERDICTS, BatchError, ChunkDone, Item, Options, Report, rules_key
-from .outputs import assemble
+from .outputs import Assembly, assemble
 from .pool import Pool
 from .tables import table_path
 from .workers import init_worker, ping, run_chunk
@@ -119,7 +119,9 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
         interrupt_after = int(os.environ.get(INTERRUPT_AFTER_ENV, "0") or 0)
         progress = progress_factory(len(todo), report.skipped) if progress_factory else contextlib.nullcontext(None)
         workers = min(jobs, len(chunks))
-        pool = None
+        pool = stream = None
+        pending = {it.key for it in todo}
+        finished = False
         try:
             if jobs > 1 and chunks:
                 # worker processes even for one chunk: a dossier that kills its worker cannot take the run down
@@ -132,11 +134,21 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
                         sync_files([state / done.part, *(table_path(outdir, state, done.part, t, ext)
                                                          for t in (OUTCOMES, VERDICTS) for ext in ("parquet", "csv"))])
                     manifest.append(done)
+                    pending.difference_update(o.key for o in done.outcomes)
+                    if stream is None and done.part is not None:
+                        # A new result line, so the outputs will be assembled anew (not `Manifest.in_place`): they
+                        # are written in input order as the results arrive, not all after the last chunk. Measured
+                        # on the national run: the serial tail 3.8-4.4 → 0.9-1.2 s, for 3 s more of the parent's
+                        # CPU while both workers run (about 1.5 s of their wall time on 2 cores).
+                        stream = Assembly(outdir, items, unreadable, manifest)
+                    if stream is not None:
+                        stream.advance(pending)
                     report.checked += len(done.outcomes)
                     if advance:
                         advance(len(done.outcomes))
                     if interrupt_after and n >= interrupt_after:
                         raise KeyboardInterrupt
+            finished = True
         except KeyboardInterrupt:
             report.interrupted = True
         except OSError as e:     # disk full, output folder removed...: completed chunks are kept
@@ -150,8 +162,10 @@ def run(inputs: list[str], outdir: Path, options: Options, jobs: int = 1, chunk_
                 else:
                     pool.shutdown()
             manifest.close()
+            if stream is not None and not finished:
+                stream.discard()          # the outputs stay as they were
         if not report.interrupted:
-            assemble(outdir, items, unreadable, manifest)
+            assemble(outdir, items, unreadable, manifest, stream)
     for it in items:
         o = manifest.entries.get(it.key)
         if o is None:

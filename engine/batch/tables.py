@@ -7,6 +7,7 @@ A boolean value is 1 or 0 with the unit `bool`; a date is in `value_date` / `thr
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -18,8 +19,8 @@ import pyarrow.parquet as pq
 
 from .. import verdict
 from ..problems import Problem
-from .files import atomic_output
-from .options import CSV_ENCODING, OUTCOMES, RESULTS, VERDICTS, BatchError
+from .files import AtomicFile, Copies, atomic_output
+from .options import CSV_ENCODING, OUTCOMES, RESULTS, VERDICTS
 
 _TEXT = pa.dictionary(pa.int32(), pa.string())      # repeated words (titles, units, provinces): stored once per chunk
 
@@ -256,120 +257,137 @@ class _Output:
     """One table being written: Parquet (streamed from the parts' tables) and CSV (the parts' bytes copied)."""
 
     def __init__(self, outdir: Path, state: Path, name: str, schema: pa.Schema):
-        self.schema, self.plain, self.state = schema, _plain(schema), state
-        self._pending: list | None = None        # [source, offset, length] of bytes not yet copied
-        self._parquet = atomic_output(outdir / f"{name}.parquet")
-        self._csv = atomic_output(outdir / f"{name}.csv")
-
-    def __enter__(self):
-        pfh = self._parquet.__enter__()
-        cfh = self._csv.__enter__()
-        header = pa.BufferOutputStream()
-        pcsv.write_csv(self.plain.empty_table(), header)
-        cfh.write("\ufeff".encode(CSV_ENCODING.replace("-sig", "")) + header.getvalue().to_pybytes())
-        cfh.flush()
-        self.csv, self.at = cfh.fileno(), cfh.tell()      # from here on written by descriptor only
-        self.parquet = pq.ParquetWriter(pfh, self.schema)
-        return self
+        self._parquet = AtomicFile(outdir / f"{name}.parquet")
+        try:
+            self._csv = AtomicFile(outdir / f"{name}.csv")
+        except BaseException:
+            self._parquet.discard()
+            raise
+        try:
+            header = pa.BufferOutputStream()
+            pcsv.write_csv(_plain(schema).empty_table(), header)
+            cfh = self._csv.fh
+            cfh.write("\ufeff".encode(CSV_ENCODING.replace("-sig", "")) + header.getvalue().to_pybytes())
+            cfh.flush()
+            # from here on written by descriptor only
+            self.csv = Copies(cfh.fileno(), cfh.tell(), Problem(str(state.parent), "", "a stored table is shorter "
+                                                                 f"than recorded; remove {state} and run again"))
+            self.parquet = pq.ParquetWriter(self._parquet.fh, schema)
+        except BaseException:
+            self.discard()
+            raise
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows:
             self.parquet.write_table(table)
 
-    def copy(self, source: int, offset: int, length: int) -> int:
-        """`length` bytes of CSV rows from a part (or the previous assembly) at `offset`; returns where they will start.
-        Bytes that follow on from the previous copy's are copied with them (one call per stretch, not per dossier)."""
-        start = self.at
-        self.at += length
-        p = self._pending
-        if p and p[0] == source and p[1] + p[2] == offset:
-            p[2] += length
-        else:
-            self.flush_copies()
-            self._pending = [source, offset, length]
-        return start
-
-    def flush_copies(self) -> None:
-        if not self._pending:
-            return
-        source, offset, length = self._pending
-        self._pending = None
-        done = 0
-        while done < length:
-            n = os.copy_file_range(source, self.csv, length - done, offset + done)
-            if n == 0:
-                raise BatchError([Problem(str(self.state.parent), "", "a stored table is shorter than recorded; "
-                                                                      f"remove {self.state} and run again")])
-            done += n
-
-    def __exit__(self, *exc):
+    def commit(self) -> None:
         try:
-            if exc[0] is None:
-                self.flush_copies()
+            self.csv.flush()
             self.parquet.close()
-        finally:
-            self._csv.__exit__(*exc)
-            self._parquet.__exit__(*exc)
-        return False
+        except BaseException:
+            self.discard()
+            raise
+        self._csv.commit()
+        self._parquet.commit()
+
+    def discard(self) -> None:
+        parquet = getattr(self, "parquet", None)
+        if parquet is not None and parquet.is_open:
+            with contextlib.suppress(Exception):    # its footer, into a file about to go: not at garbage collection
+                parquet.close()
+        self._csv.discard()
+        self._parquet.discard()
 
 
-def assemble(outdir: Path, state: Path, pieces: list[tuple]) -> list[tuple[list[int], list[int]]]:
-    """Write outcomes and verdicts (Parquet and CSV) from pieces (part, outcome row, count, verdict row, count,
-    outcome CSV [offset, length], verdict CSV [offset, length]); returns each piece's CSV places in the new files.
+class Assembly:
+    """outcomes and verdicts (Parquet and CSV) written piece by piece in input order: during a run, as its chunks
+    complete, or all at once at its end (`outputs.Assembly`). Nothing is in place before `commit`.
 
-    A part is the manifest's: a chunk's `parts/<name>.jsonl` (its tables beside it) or `results.jsonl` (the
-    tables of the previous assembly, read before they are replaced). Consecutive pieces of one part are
-    written as one slice.
+    A piece is one dossier's rows in a part: the manifest's part (a chunk's `parts/<name>.jsonl`, its tables beside
+    it, or `results.jsonl`: the tables of the previous assembly, read before they are replaced). Consecutive pieces
+    of one part are written as one slice, so the files are the same whenever the pieces arrive.
     """
-    sources: dict[str, tuple[pa.Table, pa.Table]] = {}
-    csvs: dict[str, tuple[int, int]] = {}
 
-    def tables(part: str) -> tuple[pa.Table, pa.Table]:
-        if part not in sources:
-            for k in [k for k in sources if k != RESULTS]:
-                del sources[k]       # parts come one after another: one in memory at a time
+    def __init__(self, outdir: Path, state: Path):
+        self.outdir, self.state = outdir, state
+        self._tables: dict[str, tuple[pa.Table, pa.Table]] = {}
+        self._csvs: dict[str, tuple[int, int]] = {}
+        self._run: list | None = None     # [part, orow, olen, vrow, vlen]: consecutive rows of one part, not yet written
+        self.outs = _Output(outdir, state, OUTCOMES, OUTCOME_SCHEMA)
+        try:
+            self.vers = _Output(outdir, state, VERDICTS, VERDICT_SCHEMA)
+        except BaseException:
+            self.outs.discard()
+            raise
+
+    def add(self, part: str, orow: int, olen: int, vrow: int, vlen: int, ocsv: list[int], vcsv: list[int]
+            ) -> tuple[list[int], list[int]]:
+        """One dossier's rows (where they are in `part`, in rows and CSV [offset, length]); returns its CSV places
+        in the new files."""
+        ofd, vfd = self._csv_sources(part)
+        placed = ([self.outs.csv.add(ofd, *ocsv), ocsv[1]], [self.vers.csv.add(vfd, *vcsv), vcsv[1]])
+        run = self._run
+        if run and run[0] == part and run[1] + run[2] == orow and run[3] + run[4] == vrow:
+            run[2] += olen
+            run[4] += vlen
+        else:
+            self._flush()
+            self._run = [part, orow, olen, vrow, vlen]
+        return placed
+
+    def _flush(self) -> None:
+        if self._run:
+            part, orow, olen, vrow, vlen = self._run
+            o, v = self._read(part)
+            self.outs.write(o.slice(orow, olen))
+            self.vers.write(v.slice(vrow, vlen))
+            self._run = None
+
+    def _read(self, part: str) -> tuple[pa.Table, pa.Table]:
+        if part not in self._tables:
+            for k in [k for k in self._tables if k != RESULTS]:
+                del self._tables[k]       # parts come one after another: one in memory at a time
             # ParquetFile, not read_table: that imports pyarrow.dataset (0.4 s) and sets up a dataset per part
-            sources[part] = (pq.ParquetFile(table_path(outdir, state, part, OUTCOMES), memory_map=True).read(),
-                             pq.ParquetFile(table_path(outdir, state, part, VERDICTS), memory_map=True).read())
-        return sources[part]
+            self._tables[part] = tuple(pq.ParquetFile(table_path(self.outdir, self.state, part, t), memory_map=True).read()
+                                       for t in (OUTCOMES, VERDICTS))
+        return self._tables[part]
 
-    placed = []
-
-    def csv_sources(part: str) -> tuple[int, int]:
-        if part not in csvs:
-            outs.flush_copies()
-            vers.flush_copies()
-            for k in [k for k in csvs if k != RESULTS]:      # one part's descriptors open at a time
-                for fd in csvs.pop(k):
+    def _csv_sources(self, part: str) -> tuple[int, int]:
+        if part not in self._csvs:
+            self.outs.csv.flush()
+            self.vers.csv.flush()
+            for k in [k for k in self._csvs if k != RESULTS]:      # one part's descriptors open at a time
+                for fd in self._csvs.pop(k):
                     os.close(fd)
-            csvs[part] = tuple(os.open(table_path(outdir, state, part, t, "csv"), os.O_RDONLY) for t in (OUTCOMES, VERDICTS))
-        return csvs[part]
+            self._csvs[part] = tuple(os.open(table_path(self.outdir, self.state, part, t, "csv"), os.O_RDONLY)
+                                     for t in (OUTCOMES, VERDICTS))
+        return self._csvs[part]
 
-    try:
-        with _Output(outdir, state, OUTCOMES, OUTCOME_SCHEMA) as outs, _Output(outdir, state, VERDICTS, VERDICT_SCHEMA) as vers:
-            run = None       # [part, orow, olen, vrow, vlen]: consecutive rows of one part
-
-            def flush():
-                if run:
-                    o, v = tables(run[0])
-                    outs.write(o.slice(run[1], run[2]))
-                    vers.write(v.slice(run[3], run[4]))
-
-            for part, orow, olen, vrow, vlen, ocsv, vcsv in pieces:
-                ofd, vfd = csv_sources(part)
-                placed.append(([outs.copy(ofd, *ocsv), ocsv[1]], [vers.copy(vfd, *vcsv), vcsv[1]]))
-                if run and run[0] == part and run[1] + run[2] == orow and run[3] + run[4] == vrow:
-                    run[2] += olen
-                    run[4] += vlen
-                    continue
-                flush()
-                run = [part, orow, olen, vrow, vlen]
-            flush()
-    finally:
-        for fds in csvs.values():
+    def _close_sources(self) -> None:
+        self._tables.clear()
+        for fds in self._csvs.values():
             for fd in fds:
                 os.close(fd)
-    return placed
+        self._csvs.clear()
+
+    def commit(self) -> None:
+        """The tables in place (verdicts, then outcomes)."""
+        try:
+            self._flush()
+            self.vers.commit()
+        except BaseException:
+            self.discard()
+            raise
+        try:
+            self.outs.commit()
+        finally:
+            self._close_sources()
+
+    def discard(self) -> None:
+        self._close_sources()
+        self.outs.discard()
+        self.vers.discard()
 
 
 def table_path(outdir: Path, state: Path, part: str, name: str, ext: str = "parquet") -> Path:
