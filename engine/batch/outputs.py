@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import verdict
 from ..model import OP_SYMBOL
 from ..problems import Problem
-from . import tables
+from . import csvsafe, tables
 from .files import AtomicFile, Copies, Manifest
 from .options import CSV_ENCODING, ERRORS, RESULTS, SUMMARY, SUMMARY_COLUMNS, WORST_GAPS, Checked, Item
 
@@ -104,7 +104,7 @@ class Assembly:
             o = entries[items[self.next].key]
             self.next += 1
             for row in o.rows:
-                self._rows.writerow(["" if v is None else v for v in row])
+                self._rows.writerow(["" if v is None else csvsafe.text(v) for v in row])
             if o.error:
                 self.errors.fh.write(json.dumps(o.error, ensure_ascii=False) + "\n")
             if o.status != "ok" or self.results is None:

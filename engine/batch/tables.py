@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from .. import verdict
 from ..problems import Problem
+from . import csvsafe
 from .files import AtomicFile, Copies, atomic_output
 from .options import CSV_ENCODING, OUTCOMES, RESULTS, VERDICTS
 
@@ -218,7 +219,7 @@ class Rows:
                 pq.write_table(table, fh, write_statistics=False,
                                use_dictionary=[f.name for f in table.schema if pa.types.is_dictionary(f.type)])
             with atomic_output(path.with_suffix(".csv"), sync=False) as fh:
-                fh.write(_csv_rows(table, done, attr))
+                fh.write(_csv_rows(csvsafe.table(table), done, attr))
 
 
 def _csv_rows(table: pa.Table, done: list, attr: str) -> pa.Buffer:
