@@ -198,14 +198,25 @@ class Manifest:
             pos += o.length
         return pos == self.assembled["size"]
 
-    def rewrite(self, items: list[Item]) -> None:
-        """After assembly: one line for the current dossiers, pointing into the new results.jsonl; parts removed."""
+    @staticmethod
+    def encode(records: list[dict]) -> str:
+        """Dossiers' records (`vars` of their Checked) as `rewrite` writes them: a piece of the list without its
+        brackets, so that pieces joined with ", " are the list encoded at once."""
+        return json.dumps(records, ensure_ascii=True, allow_nan=False)[1:-1]
+
+    def rewrite(self, items: list[Item], encoded: list[str] | None = None) -> None:
+        """After assembly: one line for the current dossiers, pointing into the new results.jsonl; parts removed.
+
+        `encoded`: their records already encoded (`encode`), in input order; the assembly encodes them as it writes
+        the outputs, during the run (measured: encoding them here was 0.3 s of the national run's serial tail)."""
         self.close()
         self.assembled = self._results_identity()
-        outcomes = [self.entries[it.key] for it in items if it.key in self.entries]
+        if encoded is None:
+            encoded = [self.encode([vars(self.entries[it.key]) for it in items if it.key in self.entries])]
+        head = json.dumps({"rules": self.rules, "part": RESULTS, "outcomes": []})[:-2]      # up to the list's "["
         with atomic_output(self.path) as fh:
             fh.write(json.dumps({"rules": self.rules, "assembled": self.assembled}).encode() + b"\n")
-            fh.write(self._line(RESULTS, outcomes))
+            fh.write(f"{head}{', '.join(e for e in encoded if e)}]}}\n".encode())
         for it in items:
             self.parts[it.key] = RESULTS
         remove_all(list((self.state / PARTS).glob("*")))

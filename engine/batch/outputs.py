@@ -72,7 +72,9 @@ class Assembly:
     def __init__(self, outdir: Path, items: list[Item], unreadable: list[dict], manifest: Manifest, results: bool = True):
         self.outdir, self.items, self.manifest, self.state = outdir, items, manifest, manifest.state
         self.next = 0               # items before this one are written
-        self.placed: list[tuple[Checked, int, list[int], list[int]]] = []   # new places, applied once in place
+        self.placed: list[tuple[Checked, int, int, int, list[int], list[int]]] = []   # new places, applied once in place
+        self.rows = [0, 0]          # outcome and verdict rows written
+        self.records: list[str] = []     # the manifest's records of the dossiers written, with their new places
         self._sources: dict[str, int] = {}
         self._files: list[AtomicFile] = []        # summary.csv, errors.jsonl, results.jsonl: discarded on failure
         self.results = self.tables = None
@@ -100,6 +102,7 @@ class Assembly:
     def advance(self, pending: set[str] | frozenset = frozenset()) -> None:
         """Write the dossiers from where the last call stopped up to the first whose result is still `pending`."""
         items, entries, parts = self.items, self.manifest.entries, self.manifest.parts
+        records = []
         while self.next < len(items) and items[self.next].key not in pending:
             o = entries[items[self.next].key]
             self.next += 1
@@ -107,12 +110,20 @@ class Assembly:
                 self._rows.writerow(["" if v is None else csvsafe.text(v) for v in row])
             if o.error:
                 self.errors.fh.write(json.dumps(o.error, ensure_ascii=False) + "\n")
-            if o.status != "ok" or self.results is None:
+            if self.results is None:
                 continue
-            part = parts[o.key]
-            offset = self.results.add(self._source(part), o.offset, o.length)
-            ocsv, vcsv = self.tables.add(part, o.orow, o.olen, o.vrow, o.vlen, o.ocsv, o.vcsv)
-            self.placed.append((o, offset, ocsv, vcsv))
+            record = vars(o)
+            if o.status == "ok":
+                part = parts[o.key]
+                offset = self.results.add(self._source(part), o.offset, o.length)
+                ocsv, vcsv = self.tables.add(part, o.orow, o.olen, o.vrow, o.vlen, o.ocsv, o.vcsv)
+                orow, vrow = self.rows
+                self.placed.append((o, offset, orow, vrow, ocsv, vcsv))
+                record = {**record, "offset": offset, "orow": orow, "vrow": vrow, "ocsv": ocsv, "vcsv": vcsv}
+                self.rows = [orow + o.olen, vrow + o.vlen]
+            records.append(record)
+        if records:
+            self.records.append(Manifest.encode(records))
 
     def _source(self, part: str) -> int:
         """The part's result lines, one part's descriptor open at a time (and the previous results.jsonl's)."""
@@ -134,11 +145,9 @@ class Assembly:
                 self._results.commit()
                 self.tables.commit()
                 self.tables = None
-                orow = vrow = 0
-                for o, offset, ocsv, vcsv in self.placed:
-                    o.offset, o.orow, o.vrow, o.ocsv, o.vcsv = offset, orow, vrow, ocsv, vcsv
-                    orow, vrow = orow + o.olen, vrow + o.vlen
-                self.manifest.rewrite(self.items)
+                for o, *place in self.placed:
+                    o.offset, o.orow, o.vrow, o.ocsv, o.vcsv = place
+                self.manifest.rewrite(self.items, self.records)
             while self._files:
                 self._files.pop(0).commit()         # summary.csv, errors.jsonl
         except BaseException:
