@@ -153,3 +153,80 @@ def test_a_value_holding_a_line_break_keeps_every_csv_row_whole_also_after_a_par
     run(tmp_path / "fresh")
     assert same(tmp_path / "out") == same(tmp_path / "fresh")
     assert "Line one\nline \"two\"" in {r["zone_en"] for r in _csv(tmp_path / "out" / "outcomes.csv")}
+
+
+def _row_by_row(chunk, packs):
+    """A chunk's outcome rows made the plain way, one dict per outcome (what `Rows` makes by reference)."""
+    from engine.batch.tables import _date, _number
+    rows = []
+    for doc, file, line in chunk:
+        d, z = doc["dossier"], doc["dossier"]["zone"]
+        for p in doc["programs"]:
+            cols, words = p["outcomes"], {r.id: r for r in packs[p["program"]].rules}
+            for i, rid in enumerate(cols["rule_id"]):
+                r = words[rid]
+                value, threshold = cols["value"][i], cols["threshold"][i]
+                rows.append({
+                    "file": file, "line": line, "zone_id": z["id"], "zone_en": z["name"]["en"], "zone_zh": z["name"]["zh"],
+                    "province_en": z["province"]["en"], "province_zh": z["province"]["zh"], "city_en": z["city"]["en"],
+                    "city_zh": z["city"]["zh"], "zone_type": z["type"], "as_of": dt.date.fromisoformat(d["as_of"]),
+                    "data_year": d.get("reference_year"), "program": p["program"], "pack_version": p["pack_version"],
+                    "rule_id": rid, "title_en": r.title.en, "title_zh": r.title.zh, "category": r.category,
+                    "metric": r.metric, "clause": r.clause, "decides": packs[p["program"]].decides(r),
+                    "status": cols["status"][i], "engine_status": (p.get("engine_status") or {}).get(rid, cols["status"][i]),
+                    "value": _number(value), "value_date": _date(value), "unit": cols["unit"][i], "op": cols["op"][i],
+                    "threshold": _number(threshold), "threshold_date": _date(threshold), "gap": cols["gap"][i],
+                    "gap_pct": cols["gap_pct"][i], "dossier_sha256": d["sha256"], "rules_sha256": p["rules_sha256"]})
+    return rows
+
+
+def test_a_chunks_outcome_table_made_by_reference_is_the_one_made_row_by_row(out):
+    """`Rows` keeps per outcome only what varies and refers to its program's and its rule's words; the table it makes
+    must be the plain one, dictionaries included (words in the order they first appear, none unused): the parts'
+    bytes, and so the assembled Parquet file, depend on them. Values of every kind, rules out of the pack's order and
+    a dossier taken back half-way included."""
+    import pyarrow as pa
+
+    from engine import load
+    from engine.batch.tables import OUTCOME_SCHEMA, Rows
+    from engine.compact import compact_document
+    packs = {p: load.pack(p) for p in load.pack_ids()}
+    docs = [compact_document(d) for d in _docs(out)]
+    # taken back: the one dossier checked against eip-venous, whose rules' words then no row uses
+    venous = next(d for d in docs if any(p["program"] == "eip-venous" for p in d["programs"]))
+    others = [d for d in docs if d is not venous]
+    odd = json.loads(json.dumps(others[0]))
+    for c in odd["programs"][0]["outcomes"].values():     # the first rows of a pack in another order than its rules
+        c.reverse()
+    cols = odd["programs"][1]["outcomes"]
+    cols["value"][:4] = ["2015-03-01", True, 2**60 + 1, 7]
+    cols["threshold"][0] = "2020-01-01"
+    odd["programs"][1]["engine_status"] = {cols["rule_id"][1]: "fail"}
+    chunk = [(odd, "odd.json", None)] + [(d, f"d{i}.json", i if i % 2 else None) for i, d in enumerate(others[1:])]
+    rows = Rows()
+    for doc, file, line in chunk[:2]:
+        rows.add(doc, packs, file, line)
+    back = (rows.outcome_count(), len(rows))
+    rows.add(venous, packs, "taken back.json", None)
+    rows.truncate(*back)
+    for doc, file, line in chunk[2:]:
+        rows.add(doc, packs, file, line)
+    built = rows.tables()[0]
+    plain = pa.Table.from_pylist(_row_by_row(chunk, packs), schema=OUTCOME_SCHEMA)
+    assert built.num_rows == plain.num_rows > 500
+    assert built.equals(plain)
+    for name in OUTCOME_SCHEMA.names:
+        a, b = built.column(name).combine_chunks(), plain.column(name).combine_chunks()
+        if pa.types.is_dictionary(a.type):
+            assert a.dictionary.equals(b.dictionary) and a.indices.equals(b.indices), name
+
+
+@pytest.mark.parametrize("values", [[1.5, None, True, False, 3, -0.0], [1.5, "2015-03-01", None, True, "not a date"],
+                                    [2**60 + 1, 0.25, None], [2**60 + 1, "2015-03-01", False], []])
+def test_a_column_of_values_becomes_numbers_and_dates_however_arrow_takes_it(values):
+    import pyarrow as pa
+
+    from engine.batch.tables import _date, _number, _numbers_and_dates
+    numbers, dates = _numbers_and_dates(values)
+    assert numbers.equals(pa.array([_number(v) for v in values], pa.float64()))
+    assert dates.equals(pa.array([_date(v) for v in values], pa.date32()))
