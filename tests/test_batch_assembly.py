@@ -70,3 +70,18 @@ def test_outputs_written_during_the_run_are_the_bytes_of_an_assembly_after_it(fo
     assert "25 dossiers: 0 checked, 25 up to date" in stdout
     assert files(streamed) == files(at_the_end)
     assert not leftovers(at_the_end)
+
+
+def test_what_a_killed_run_was_writing_is_removed_by_the_next(folder, run, tmp_path):
+    """A run writes its outputs under temporary names in the state folder from its first chunk on; a killed run
+    (SIGKILL: no handler runs) leaves them, and the next run removes them."""
+    out = tmp_path / "out"
+    state = out / ".parkcert"
+    state.mkdir(parents=True)
+    left = [state / ".outcomes.csv.4242.part", state / ".results.jsonl.4242.part"]
+    for f in left:
+        f.write_bytes(b"half")
+    code, _, _ = run("batch", *sorted(folder.glob("*.json"))[:3], "-o", out, "--jobs", 1)
+    assert code in (0, 1)
+    assert not any(f.exists() for f in left) and not leftovers(out)
+    assert sorted(p.name for p in out.iterdir()) == sorted([".parkcert", *OUTPUTS])

@@ -6,7 +6,7 @@
     parent: one manifest line per completed chunk (appended, fsync'd) ──▶ progress
     worker: … and the chunk's outcomes/verdicts rows ──▶ parts/<chunk>.outcomes.parquet, .verdicts.parquet (before the .jsonl)
     parent: … and results.jsonl, the outcomes/verdicts tables, summary.csv, errors.jsonl written in input order as
-            the chunks complete, under temporary names
+            the chunks complete, under temporary names in .parkcert (a killed run's are removed by the next)
     end:    the rest written, each output put in place (atomic); the manifest then points into results.jsonl and the
             tables themselves and the parts are removed (one copy of the results on disk)
 

@@ -30,12 +30,13 @@ def atomic_output(path: Path, mode: str = "wb", sync: bool = True, **kw):
 
 
 class AtomicFile:
-    """A file written under a temporary name beside `path`: `commit` puts it in place (synced first), `discard`
-    removes it. What `atomic_output` does in one block, for a file written over a whole run (`outputs.Assembly`)."""
+    """A file written under a temporary name beside `path` (or in `folder`, on the same file system): `commit` puts
+    it in place (synced first), `discard` removes it. What `atomic_output` does in one block, for a file written over
+    a whole run (`outputs.Assembly`)."""
 
-    def __init__(self, path: Path, mode: str = "wb", **kw):
+    def __init__(self, path: Path, mode: str = "wb", folder: Path | None = None, **kw):
         self.path = path
-        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+        self.tmp = (folder or path.parent) / f".{path.name}.{os.getpid()}.part"
         self.fh = open(self.tmp, mode, **kw)
 
     def commit(self, sync: bool = True) -> None:

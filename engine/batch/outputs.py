@@ -59,9 +59,9 @@ def pdf_name(doc: dict, lang: str) -> str:
 
 class Assembly:
     """results.jsonl, the outcomes and verdicts tables, summary.csv and errors.jsonl, written in input order as the
-    dossiers' results become available (during a run, as its chunks complete: the parent is waiting anyway) and put
-    in place at once by `commit`, each replaced atomically; `discard` (an interrupt, an error) leaves the outputs
-    as they were.
+    dossiers' results become available (during a run, as its chunks complete: the parent is waiting anyway) under
+    temporary names in the state folder, and put in place at once by `commit`, each replaced atomically; `discard`
+    (an interrupt, an error) leaves the outputs as they were.
 
     Result lines and the tables' CSV rows are copied from the part files and from the previous results.jsonl and
     tables (read through descriptors opened before they are replaced); once they are in place the manifest is
@@ -95,7 +95,7 @@ class Assembly:
             raise
 
     def _open(self, path: Path, mode: str = "wb", **kw) -> AtomicFile:
-        f = AtomicFile(path, mode, **kw)
+        f = AtomicFile(path, mode, folder=self.state, **kw)
         self._files.append(f)
         return f
 

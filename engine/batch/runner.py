@@ -69,9 +69,11 @@ def _locked(state: Path):
 
 
 def _clean_temporaries(state: Path) -> None:
-    """Temporary files of an interrupted run (a killed worker cannot remove its own)."""
+    """Temporary files of an interrupted run (a killed worker cannot remove its own, nor a killed run the outputs
+    it was writing in the state folder)."""
     outdir = state.parent
-    for f in [*(state / PARTS).glob(".*.part"), *outdir.glob(".*.part"), *(outdir / PDF_DIR).glob(".*.part")]:
+    for f in [*(state / PARTS).glob(".*.part"), *state.glob(".*.part"), *outdir.glob(".*.part"),
+              *(outdir / PDF_DIR).glob(".*.part")]:
         with contextlib.suppress(OSError):
             f.unlink()
 

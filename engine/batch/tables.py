@@ -258,9 +258,9 @@ class _Output:
     """One table being written: Parquet (streamed from the parts' tables) and CSV (the parts' bytes copied)."""
 
     def __init__(self, outdir: Path, state: Path, name: str, schema: pa.Schema):
-        self._parquet = AtomicFile(outdir / f"{name}.parquet")
+        self._parquet = AtomicFile(outdir / f"{name}.parquet", folder=state)
         try:
-            self._csv = AtomicFile(outdir / f"{name}.csv")
+            self._csv = AtomicFile(outdir / f"{name}.csv", folder=state)
         except BaseException:
             self._parquet.discard()
             raise
