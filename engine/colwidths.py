@@ -60,20 +60,32 @@ def _widest(texts, size: float, bold: bool = False, pill: bool = False) -> float
     return max((text_pt(t, size, bold) + (PILL_PAD if pill else 0) for t in texts if t), default=0.0)
 
 
-def indicators(rows, reviewed: bool) -> list[float]:
+def _with_headers(needs: dict[int, float], headers: list[str]) -> dict[int, float]:
+    """Every column at least as wide as the longest word of its header (table.grid th: 7 pt bold), so that a
+    header breaks between words only: the reviewed table's 7 % threshold column printed "Threshol" over "d".
+    A Chinese header has no spaces and counts whole: they are two to four characters."""
+    out = dict(needs)
+    for i, header in enumerate(headers):
+        word = _widest(header.split(), 7, bold=True)
+        if word > out.get(i, 0.0):
+            out[i] = word
+    return out
+
+
+def indicators(rows, reviewed: bool, headers: list[str] = ()) -> list[float]:
     """Rule id (bold), value (with the warning star), threshold, the engine's status pill: as the table prints them."""
-    needs = {0: _widest([r.id for r in rows], 7.7, bold=True),
-             2: _widest([r.value + ("*" if r.o["warnings"] else "") for r in rows], 7.7),
-             4: _widest([r.requirement for r in rows], 7.7),
-             5: _widest([r.engine_label for r in rows], 7.2, bold=True, pill=True)}
+    needs = _with_headers({0: _widest([r.id for r in rows], 7.7, bold=True),
+                           2: _widest([r.value + ("*" if r.o["warnings"] else "") for r in rows], 7.7),
+                           4: _widest([r.requirement for r in rows], 7.7),
+                           5: _widest([r.engine_label for r in rows], 7.2, bold=True, pill=True)}, headers)
     if reviewed:
         return fit(INDICATORS_REVIEWED, needs, give=(1, 3, 6, 7, 8))
     return fit(INDICATORS, needs, give=(1, 3, 6, 7))
 
 
-def targets(items) -> list[float]:
+def targets(items, headers: list[str] = ()) -> list[float]:
     """The declared-targets table: rule id, the current value, the target's state pill."""
-    needs = {0: _widest([x["row"].id for x in items], 7.7, bold=True),
-             4: _widest([x["current"] for x in items], 7.7),
-             6: _widest([x["state_label"] for x in items], 7.2, bold=True, pill=True)}
+    needs = _with_headers({0: _widest([x["row"].id for x in items], 7.7, bold=True),
+                           4: _widest([x["current"] for x in items], 7.7),
+                           6: _widest([x["state_label"] for x in items], 7.2, bold=True, pill=True)}, headers)
     return fit(TARGETS, needs, give=(1, 2, 3, 5))

@@ -264,6 +264,10 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
     by_id = {r.id: r for r in rows}
     known = [c["id"] for c in p["categories"]]
     sections = {c["id"]: c.get("section", "indicators") for c in p["categories"]}
+    headers = [t[k] for k in (("col_rule", "col_indicator", "col_value", "col_unit", "col_threshold", "col_engine",
+                               "col_panel", "col_gap", "col_clause") if p.get("review") else
+                              ("col_rule", "col_indicator", "col_value", "col_unit", "col_threshold", "col_status",
+                               "col_gap", "col_clause"))]
     groups = []
     for c in p["categories"] + ([{"id": None, "title": {"en": "Other", "zh": "其他"}}]
                                 if any(o["category"] not in known for o in p["outcomes"]) else []):
@@ -272,7 +276,7 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
         members = [r for r in rows if (r.o["category"] == c["id"] if c["id"] else r.o["category"] not in known)]
         if members:
             groups.append({"id": c["id"] or "other", "title": c["title"][lang], "rows": members,
-                           "widths": colwidths.indicators(members, bool(p.get("review"))),
+                           "widths": colwidths.indicators(members, bool(p.get("review")), headers),
                            "chart": svgcharts.category_chart([_chart_item(r) for r in members], t)})
     # waived or overridden rules keep their gap (marked with the panel's decision); coverage is not a gap
     fails = [r for r in rows if r.engine_status == "fail" and sections.get(r.o["category"]) != "coverage"]
@@ -303,7 +307,8 @@ def program_view(p: dict, lang: str, t: dict, titles: dict, reference_year: int 
                                   else ()),
         "review": review_view(p, rows, lang, t),
         "targets": (targets := targets_view(rows, lang, t, reference_year)),
-        "targets_widths": colwidths.targets(targets),
+        "targets_widths": colwidths.targets(targets, [t[k] for k in ("col_rule", "col_indicator", "base_col", "target",
+                                                                     "current_col", "progress_col", "col_status")]),
         "plan": [r for r in rows if sections.get(r.o["category"]) == "checklist"],
         "plan_titles": [c["title"][lang] for c in p["categories"] if c.get("section") == "checklist"],
         "coverage": [r for r in rows if sections.get(r.o["category"]) == "coverage"],

@@ -620,3 +620,24 @@ def test_same_bytes_whatever_folder_the_dossier_is_named_from(tmp_path):
                        capture_output=True)
         digests.append(hashlib.sha256(out.read_bytes()).hexdigest())
     assert digests[0] == digests[1]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("reviewed", [False, True])
+def test_every_rule_table_header_breaks_between_words_only(lang, reviewed):
+    """The reviewed report's threshold column was 7 % wide: its header printed "Threshol" over "d"."""
+    from types import SimpleNamespace
+
+    from engine import colwidths
+    from engine.reporttext import label_set
+    t = label_set(lang)
+    keys = (("col_rule", "col_indicator", "col_value", "col_unit", "col_threshold", "col_engine", "col_panel",
+             "col_gap", "col_clause") if reviewed else
+            ("col_rule", "col_indicator", "col_value", "col_unit", "col_threshold", "col_status", "col_gap",
+             "col_clause"))
+    headers = [t[k] for k in keys]
+    row = SimpleNamespace(id="EIP-I-2.2", value="0.58", o={"warnings": []}, requirement="≤ 0.5", engine_label="Fail")
+    shares = colwidths.indicators([row], reviewed, headers)
+    for share, header in zip(shares, headers, strict=True):
+        room = share / 100 * colwidths.TABLE_PT - colwidths.CELL_PAD
+        assert all(colwidths.text_pt(w, 7, bold=True) <= room for w in header.split()), (header, share)
