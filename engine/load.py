@@ -131,7 +131,7 @@ def _checked(path: Path, kind: str) -> YamlDoc:
     doc = read(path, _shown(path))
     if not isinstance(doc.data, dict):
         raise InputError([Problem(doc.path, "", "expected a YAML mapping at the top level", 1)])
-    found = schema.problems("rulepack.schema.json", doc.data)
+    found = schema.problems("rulepack.schema.json", doc.data, compiled=False)
     if found:
         raise InputError([Problem(doc.path, pointer(p), m, doc.line(p)) for p, m in found])
     if doc.data["kind"] != kind:

@@ -168,13 +168,18 @@ def _describe(err: jsonschema.ValidationError) -> str:
     return err.message if len(err.message) <= 200 else err.message[:200] + "…"
 
 
-def problems(name: str, instance) -> list[tuple[list, str]]:
-    """(path parts, message) for every schema violation, in document order."""
-    try:
-        fast_validator(name)(instance)
-        return []
-    except fastjsonschema.JsonSchemaException:
-        pass
+def problems(name: str, instance, compiled: bool = True) -> list[tuple[list, str]]:
+    """(path parts, message) for every schema violation, in document order.
+
+    `compiled=False` for a schema a process checks a handful of documents against (the packs): compiling its
+    fast validator costs more than checking them all with jsonschema (measured: 0.15 s against 0.06 s for the
+    15 files of the shipped packs, at the start of every command that loads them)."""
+    if compiled:
+        try:
+            fast_validator(name)(instance)
+            return []
+        except fastjsonschema.JsonSchemaException:
+            pass
     out = []
     for err in validator(name).iter_errors(instance):
         for leaf in _leaves(err):
