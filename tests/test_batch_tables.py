@@ -184,7 +184,7 @@ def test_a_chunks_outcome_table_made_by_reference_is_the_one_made_row_by_row(out
     """`Rows` keeps per outcome only what varies and refers to its program's and its rule's words; the table it makes
     must be the plain one, dictionaries included (words in the order they first appear, none unused): the parts'
     bytes, and so the assembled Parquet file, depend on them. Values of every kind, rules out of the pack's order and
-    a dossier taken back half-way included."""
+    a dossier taken back half-way and a program without rows included."""
     import pyarrow as pa
 
     from engine import load
@@ -202,6 +202,9 @@ def test_a_chunks_outcome_table_made_by_reference_is_the_one_made_row_by_row(out
     cols["value"][:4] = ["2015-03-01", True, 2**60 + 1, 7]
     cols["threshold"][0] = "2020-01-01"
     odd["programs"][1]["engine_status"] = {cols["rule_id"][1]: "fail"}
+    bare = json.loads(json.dumps(others[1]))      # a program without outcome rows
+    bare["programs"][0]["outcomes"] = {k: [] for k in bare["programs"][0]["outcomes"]}
+    bare["programs"][0]["pack_version"] = "0.0.0-bare"        # a word only a verdict row has
     chunk = [(odd, "odd.json", None)] + [(d, f"d{i}.json", i if i % 2 else None) for i, d in enumerate(others[1:])]
     rows = Rows()
     for doc, file, line in chunk[:2]:
@@ -211,14 +214,18 @@ def test_a_chunks_outcome_table_made_by_reference_is_the_one_made_row_by_row(out
     rows.truncate(*back)
     for doc, file, line in chunk[2:]:
         rows.add(doc, packs, file, line)
-    built = rows.tables()[0]
-    plain = pa.Table.from_pylist(_row_by_row(chunk, packs), schema=OUTCOME_SCHEMA)
-    assert built.num_rows == plain.num_rows > 500
-    assert built.equals(plain)
-    for name in OUTCOME_SCHEMA.names:
-        a, b = built.column(name).combine_chunks(), plain.column(name).combine_chunks()
-        if pa.types.is_dictionary(a.type):
-            assert a.dictionary.equals(b.dictionary) and a.indices.equals(b.indices), name
+    with_bare = Rows()
+    for doc, file, line in [*chunk, (bare, "bare.json", None)]:
+        with_bare.add(doc, packs, file, line)
+    for built, made in ((rows, chunk), (with_bare, [*chunk, (bare, "bare.json", None)])):
+        table = built.tables()[0]
+        plain = pa.Table.from_pylist(_row_by_row(made, packs), schema=OUTCOME_SCHEMA)
+        assert table.num_rows == plain.num_rows > 500
+        assert table.equals(plain)
+        for name in OUTCOME_SCHEMA.names:
+            a, b = table.column(name).combine_chunks(), plain.column(name).combine_chunks()
+            if pa.types.is_dictionary(a.type):
+                assert a.dictionary.equals(b.dictionary) and a.indices.equals(b.indices), name
 
 
 @pytest.mark.parametrize("values", [[1.5, None, True, False, 3, -0.0], [1.5, "2015-03-01", None, True, "not a date"],
