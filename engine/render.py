@@ -150,7 +150,7 @@ def _row(o: dict, lang: str, t: dict, titles: dict) -> Row:
     choice = fmt.threshold_choice(o, lang)
     if choice:
         notes.append(choice)
-    notes += [f"{t['warning']}: {glossary.reason(w, lang)}" for w in o["warnings"]]
+    notes += [f"{t['warning']}{t['colon']}{glossary.reason(w, lang)}" for w in o["warnings"]]
     engine = o.get("engine_status") or o["status"]
     value = fmt.value_and_gap(o, lang)[0] if o["status"] == "fail" else value_text(o["value"], lang)
     return Row(o=o, id=o["rule_id"], title=o["title"][lang], value=value,

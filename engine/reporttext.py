@@ -154,7 +154,7 @@ def target_text(o: dict, lang: str, t: dict) -> str:
     direction = t["direction_higher"] if tg["direction"] == "higher" else t["direction_lower"]
     text = t["target_line"].format(declared=glossary.reason(tg["declared"], lang), base_year=tg["base_year"], direction=direction)
     if o.get("progress_pct") is not None:
-        text += f", {t['progress']} {o['progress_pct']:.0f} %"
+        text += f"{t['comma']}{t['progress']} {o['progress_pct']:.0f} %"
     return text
 
 
@@ -179,7 +179,7 @@ def decision_detail(p: dict, lang: str, t: dict) -> dict:
         text = t["subsidy_line"].format(approved=fmt.number(sub["approved"], lang), unit=money,
                                         date=sub["approval_date"], received=fmt.number(sub["received"], lang))
         if sub.get("investment"):
-            text += f"; {t['investment']} {fmt.number(sub['investment'], lang)} {money}"
+            text += f"{t['semicolon']}{t['investment']} {fmt.number(sub['investment'], lang)} {money}"
         lines.append((t["subsidy"], text))
         tranches = [{"title": x["title"][lang], "share": _pct(x["share_pct"]),
                      "amount": f"{fmt.number(x['amount'], lang)} {money}", "due": x["due"],

@@ -107,3 +107,18 @@ def test_the_allow_list_still_catches_english():
     """The check itself: an English sentence, a raw identifier and an English unit are caught."""
     page = "<p>人均工业增加值 not in the dossier</p><p>iav_per_capita</p><p>0.5 tce/10^4 RMB</p><p>EIP-I-2.2 /series/x</p>"
     assert len(english_left(page, {})) == 3
+
+
+@pytest.mark.parametrize("path", [EXAMPLES / "ctip-rizhao-etdz-2016.json", EXAMPLES / "multi-program-yunxi-2016.json"],
+                         ids=lambda p: p.stem)
+def test_chinese_sentences_use_chinese_punctuation(path):
+    """ParkCert's own punctuation after Chinese text is full-width (警告：, （见暂定参数）。, ，进展, ；投资): a
+    half-width colon or semicolon after a Chinese word reads as a typo. Numbers in brackets (≤ 0.5) and the
+    dossier's own text keep theirs."""
+    a = assess(path.read_bytes(), str(path.relative_to(EXAMPLES.parent)), ("all",))
+    page = render.html(a.doc, a.dossier.data, "zh", dt.date(2016, 9, 20))
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", page, flags=re.S))))
+    own = {v for d in [a.dossier.data] for v in _dossier_strings(d)}
+    bad = [m.group(0) for m in re.finditer(r".{0,12}[\u4e00-\u9fff）] ?[:;,.](?!\d).{0,12}", text)
+           if not any(m.group(0).strip() in s or s in m.group(0) for s in own if len(s) > 3)]
+    assert not bad, bad[:10]
