@@ -34,10 +34,10 @@ class AtomicFile:
     it in place (synced first), `discard` removes it. What `atomic_output` does in one block, for a file written over
     a whole run (`outputs.Assembly`)."""
 
-    def __init__(self, path: Path, mode: str = "wb", folder: Path | None = None, **kw):
+    def __init__(self, path: Path, mode: str = "wb", folder: Path | None = None, opener=open, **kw):
         self.path = path
         self.tmp = (folder or path.parent) / f".{path.name}.{os.getpid()}.part"
-        self.fh = open(self.tmp, mode, **kw)
+        self.fh = opener(self.tmp, mode, **kw)
 
     def commit(self, sync: bool = True) -> None:
         try:

@@ -258,7 +258,9 @@ class _Output:
     """One table being written: Parquet (streamed from the parts' tables) and CSV (the parts' bytes copied)."""
 
     def __init__(self, outdir: Path, state: Path, name: str, schema: pa.Schema):
-        self._parquet = AtomicFile(outdir / f"{name}.parquet", folder=state)
+        # Arrow's own file, not a Python one: the writer's many small writes then do not go through Python
+        # (measured: 10-25 % of writing the national run's tables while the workers run)
+        self._parquet = AtomicFile(outdir / f"{name}.parquet", folder=state, opener=lambda p, m: pa.OSFile(str(p), m))
         try:
             self._csv = AtomicFile(outdir / f"{name}.csv", folder=state)
         except BaseException:
