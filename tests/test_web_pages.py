@@ -122,3 +122,16 @@ def test_the_chinese_result_page_is_chinese(web, name):
     html = html.replace(">English<", "><").replace("Development of Eco-Efficient Industrial Parks in China: A review", "")
     left = english_left(html.replace("HTTP 接口（OpenAPI）", ""), json.loads(path.read_text(encoding="utf-8")))
     assert not left, "\n".join(left[:30])
+
+
+@pytest.mark.parametrize("path", [FAILING, EXAMPLES / "ctip-rizhao-etdz-2016.json"], ids=lambda p: p.stem)
+def test_the_chinese_result_page_uses_chinese_punctuation(web, path):
+    """下载：, 判定规则：, 比较对象：, （阈值 ≤ 0.5）: the page's own colons and brackets after Chinese text are full-width."""
+    page = web.post("/check", **_upload(path, path.name, lang="zh", program="all")).text
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).replace("&#34;", '"')
+    dossier = json.loads(path.read_text(encoding="utf-8"))
+    own = [s for s in re.findall(r'"([^"]{4,})"', json.dumps(dossier, ensure_ascii=False))]
+    bad = [m.group(0) for m in re.finditer(r".{0,12}[\u4e00-\u9fff] ?[:;(](?![\d\-−≤≥<>=]).{0,12}", text)
+           if not any(s in text[max(0, m.start() - 200):m.end() + 200] and m.group(0).strip()[:6] in s for s in own)]
+    assert not bad, bad[:10]
