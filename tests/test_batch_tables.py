@@ -158,6 +158,7 @@ def test_a_value_holding_a_line_break_keeps_every_csv_row_whole_also_after_a_par
 def _row_by_row(chunk, packs):
     """A chunk's outcome rows made the plain way, one dict per outcome (what `Rows` makes by reference)."""
     from engine.batch.tables import _date, _number
+    from engine.reporttext import unit_text
     rows = []
     for doc, file, line in chunk:
         d, z = doc["dossier"], doc["dossier"]["zone"]
@@ -174,7 +175,9 @@ def _row_by_row(chunk, packs):
                     "rule_id": rid, "title_en": r.title.en, "title_zh": r.title.zh, "category": r.category,
                     "metric": r.metric, "clause": r.clause, "decides": packs[p["program"]].decides(r),
                     "status": cols["status"][i], "engine_status": (p.get("engine_status") or {}).get(rid, cols["status"][i]),
-                    "value": _number(value), "value_date": _date(value), "unit": cols["unit"][i], "op": cols["op"][i],
+                    "value": _number(value), "value_date": _date(value), "unit": cols["unit"][i],
+                    "unit_zh": None if cols["unit"][i] is None else unit_text(cols["unit"][i], "zh") or cols["unit"][i],
+                    "op": cols["op"][i],
                     "threshold": _number(threshold), "threshold_date": _date(threshold), "gap": cols["gap"][i],
                     "gap_pct": cols["gap_pct"][i], "dossier_sha256": d["sha256"], "rules_sha256": p["rules_sha256"]})
     return rows
@@ -237,3 +240,15 @@ def test_a_column_of_values_becomes_numbers_and_dates_however_arrow_takes_it(val
     numbers, dates = _numbers_and_dates(values)
     assert numbers.equals(pa.array([_number(v) for v in values], pa.float64()))
     assert dates.equals(pa.array([_date(v) for v in values], pa.date32()))
+
+
+def test_each_unit_is_also_written_as_chinese_statistics_write_it(out):
+    """unit_zh beside unit: what a Chinese analyst reads in the report (吨标准煤/万元), the codes that are no unit
+    (1, bool, date) as they are so that both columns filter alike; the CSV carries it too."""
+    rows = pq.read_table(out / "outcomes.parquet", columns=["rule_id", "unit", "unit_zh"]).to_pylist()
+    pairs = {(r["unit"], r["unit_zh"]) for r in rows}
+    assert ("tce/10^4 RMB", "吨标准煤/万元") in pairs and ("m3/10^4 RMB", "立方米/万元") in pairs
+    assert ("bool", "bool") in pairs and ("%", "%") in pairs
+    assert all((u is None) == (z is None) for u, z in pairs)
+    energy = next(r for r in _csv(out / "outcomes.csv") if r["rule_id"] == "EIP-I-2.2")
+    assert energy["unit_zh"] == "吨标准煤/万元"

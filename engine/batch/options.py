@@ -19,7 +19,7 @@ PDF_DIR = "pdf"
 # verdict: the pack's own words (CTIP: "TARGETS NOT MET: second tranche withheld"); verdict_code: the stable code
 SUMMARY_COLUMNS = ["zone_id", "file", "line", "dossier_sha256", "program", "verdict", "pass", "fail", "missing",
                    "not_applicable", "blocking", "worst_gaps", "pdf", "verdict_code", "verdict_zh"]
-OUTPUT_FORMAT = "5"       # part of the rules key: a run with outputs of another shape checks everything again
+OUTPUT_FORMAT = "6"       # part of the rules key: a run with outputs of another shape checks everything again
 CSV_ENCODING = "utf-8-sig"    # a BOM: Excel on a Chinese Windows reads the CSVs as UTF-8, not GBK
 WORST_GAPS = 3
 

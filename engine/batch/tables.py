@@ -35,7 +35,7 @@ _HASHES = [("dossier_sha256", _TEXT), ("rules_sha256", _TEXT)]
 OUTCOME_SCHEMA = pa.schema(_DOSSIER + [
     ("rule_id", _TEXT), ("title_en", _TEXT), ("title_zh", _TEXT), ("category", _TEXT), ("metric", _TEXT),
     ("clause", _TEXT), ("decides", pa.bool_()), ("status", _TEXT), ("engine_status", _TEXT),
-    ("value", pa.float64()), ("value_date", pa.date32()), ("unit", _TEXT), ("op", _TEXT),
+    ("value", pa.float64()), ("value_date", pa.date32()), ("unit", _TEXT), ("unit_zh", _TEXT), ("op", _TEXT),
     ("threshold", pa.float64()), ("threshold_date", pa.date32()), ("gap", pa.float64()), ("gap_pct", pa.float64()),
 ] + _HASHES)
 VERDICT_SCHEMA = pa.schema(_DOSSIER + [
@@ -107,6 +107,22 @@ def _repeated(values: pa.Array, keys: pa.DictionaryArray) -> pa.DictionaryArray:
     `keys` is the row keys dictionary-encoded: its dictionary the distinct keys in the order they first appear."""
     words = values.take(keys.dictionary).dictionary_encode()
     return pa.DictionaryArray.from_arrays(words.indices.take(keys.indices), words.dictionary)
+
+
+_UNIT_ZH: dict[str, str] = {}
+
+
+def _unit_zh(units: pa.DictionaryArray) -> pa.DictionaryArray:
+    """The unit as Chinese statistics write it (吨标准煤/万元 for tce/10^4 RMB), looked up once per distinct unit;
+    the codes that are no unit (1, bool, date) stay as they are, so both columns filter alike."""
+    from ..reporttext import unit_text
+    words = []
+    for u in units.dictionary.to_pylist():
+        if u not in _UNIT_ZH:
+            _UNIT_ZH[u] = unit_text(u, "zh") or u
+        words.append(_UNIT_ZH[u])
+    encoded = pa.array(words, pa.string()).dictionary_encode()     # two codes may share one Chinese word
+    return pa.DictionaryArray.from_arrays(encoded.indices.take(units.indices), encoded.dictionary)
 
 
 class Rows:
@@ -200,6 +216,7 @@ class Rows:
         columns["decides"] = pa.array([w[6] for w in self._rules], pa.bool_()).take(rules.dictionary).take(rules.indices)
         for name in ("status", "engine_status", "unit", "op"):
             columns[name] = pa.array(out[name], _TEXT)
+        columns["unit_zh"] = _unit_zh(columns["unit"])
         for name in ("value", "threshold"):
             columns[name], columns[f"{name}_date"] = _numbers_and_dates(out[name])
         for name in ("gap", "gap_pct"):
