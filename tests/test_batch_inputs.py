@@ -69,3 +69,19 @@ def test_workbooks_and_json_files_of_a_folder_alike(run, tmp_path):
     by_file = {r["file"]: (r["zone_id"], r["verdict"]) for r in rows}
     assert by_file == {str(root / "donghai.json"): ("CN-SD-DHHTZ", "NOT CERTIFIABLE"),
                        str(root / "jiangsu" / "xinhe.xlsx"): ("CN-JS-XHETDZ", "CERTIFIABLE")}
+
+
+def test_a_broken_json_lines_record_is_reported_at_its_line_of_the_file(run, tmp_path):
+    """Record 3 of the file is not JSON: its problem names line 3 (what an editor's "go to line" needs), not the
+    parser's line 1 of the record; a record that is JSON but not a dossier points into it, on its line too."""
+    good = json.dumps(json.loads((EXAMPLES / f"{ZONES[1]}.json").read_text(encoding="utf-8")), ensure_ascii=False)
+    stream = tmp_path / "zones.jsonl"
+    stream.write_text("\n".join([good, "", "{not json", '{"zone": 1}']) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, _ = run("batch", stream, "-o", out, "--jobs", 1)
+    assert code == 1
+    errors = {e["line"]: e for e in map(json.loads, (out / "errors.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert set(errors) == {3, 4}
+    (broken,) = errors[3]["problems"]
+    assert broken["line"] == 3 and broken["message"].startswith("malformed JSON at line 3, column 2")
+    assert errors[4]["problems"] and all(p["line"] == 4 for p in errors[4]["problems"])

@@ -104,10 +104,18 @@ def collect(inputs: Iterable[str], stdin=None, patterns: Iterable[str] | None = 
 
 
 def error_record(file: str, line: int | None, sha256: str | None, problems: list[Problem], kind: str = "invalid") -> dict:
-    """An errors.jsonl record; every text printable (a lone surrogate in a key, a file name that is not UTF-8)."""
+    """An errors.jsonl record; every text printable (a lone surrogate in a key, a file name that is not UTF-8).
+
+    A JSON Lines record is one line of its file: its problems are placed on that line, and the parser's "at line 1,
+    column 9" (counted within the record) says the file's line, so that an editor's "go to line" finds it."""
+    def where(p: Problem) -> tuple[str, int | None]:
+        if line is None:
+            return p.message, p.line
+        return p.message.replace("at line 1, column ", f"at line {line}, column ", 1), line
     return {"file": printable(file), "line": line, "sha256": sha256, "kind": kind,
             "problems": [{"file": printable(p.file), "pointer": printable(p.pointer), "cell": p.cell,
-                          "message": printable(p.message), "line": p.line} for p in problems]}
+                          "message": printable(message), "line": at}
+                         for p in problems for message, at in [where(p)]]}
 
 
 def per_folder(items: list[Item]) -> dict[str, int]:
