@@ -89,3 +89,22 @@ def test_a_run_that_checked_nothing_says_so_instead_of_drawing_zeros(tmp_path, r
         text = _text(target).replace("\n", "")
         assert words in text and "errors.jsonl" in text
         assert "0 dossiers of 0 zones" not in text
+
+
+def test_a_summary_pdf_that_would_overwrite_the_runs_outputs_is_refused_before_the_run(tmp_path, run):
+    out = tmp_path / "out"
+    for target in (out, out / "results.jsonl", out / "outcomes.parquet"):
+        code, _, err = run("batch", EXAMPLES / "failing-donghai-2016.json", "-o", out, "--summary-pdf", target)
+        assert code == 2 and "--summary-pdf" in err and "nothing was written" in err
+        assert not out.exists()
+
+
+def test_a_summary_pdf_that_cannot_be_written_says_the_runs_outputs_were(tmp_path, run):
+    """Found out only after the run (a file where its folder should be): the tables are there, and the message says so."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run("batch", EXAMPLES / "failing-donghai-2016.json", "-o", out, "--summary-pdf", blocker / "n.pdf")
+    assert code == 2
+    assert "cannot write the summary PDF" in err and "were written" in err and "nothing was written" not in err
+    assert (out / "outcomes.parquet").exists() and (out / "results.jsonl").exists()

@@ -11,6 +11,7 @@ from .. import verdict
 from ..problems import InputError, Problem, printable
 from . import main
 from .common import (
+    EXIT_BAD_INPUT,
     EXIT_NOT_CERTIFIABLE,
     EXIT_OK,
     fail,
@@ -56,13 +57,28 @@ def _batch_progress(enabled: bool):
     return factory
 
 
+def _summary_target_problems(out: Path, target: Path) -> list[Problem]:
+    """What is wrong with --summary-pdf's file, found before the run rather than after a national run's minutes."""
+    from ..batch.options import ERRORS, OUTCOMES, RESULTS, SUMMARY, VERDICTS
+    if target.is_dir() or target.resolve() == out.resolve():
+        return [Problem(str(target), "", "--summary-pdf needs a file name (national.pdf), not a folder")]
+    outputs = {(out / name).resolve() for name in (RESULTS, SUMMARY, ERRORS, *(f"{t}.{ext}" for t in (OUTCOMES, VERDICTS)
+                                                                             for ext in ("parquet", "csv")))}
+    if target.resolve() in outputs:
+        return [Problem(str(target), "", "--summary-pdf would overwrite one of the run's outputs: name another file")]
+    return []
+
+
 def _write_summary_pdf(out: Path, target: Path, lang: str) -> None:
     from ..atomic import write_bytes
     from ..national import render_summary_pdf
     try:
         write_bytes(target, render_summary_pdf(out / "outcomes.parquet", out / "verdicts.parquet", lang))
     except OSError as e:
-        fail([Problem(str(target), "", f"cannot write the summary PDF: {e.strerror}")])
+        # the run's outputs are written by now: say so rather than fail()'s "nothing was written"
+        click.echo(f"error {target}: cannot write the summary PDF: {e.strerror}; the run's outputs in {out} were "
+                   "written", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     say(f"wrote {target} (the national picture, {lang})")
 
 
@@ -136,6 +152,8 @@ def batch_command(inputs, outdir, programs, as_of, jobs, pdf, full, lang, summar
 
     from .. import batch as batching
     day = parse_date(as_of, "--as-of")
+    if summary_pdf and (problems := _summary_target_problems(Path(outdir), Path(summary_pdf))):
+        fail(problems)
     from .. import load
     options = batching.Options(programs=tuple(programs), as_of=day, engine=engine, pdf=pdf, lang=lang, full=full,
                                rules=tuple(str(d) for d in load.rules_dirs()))
