@@ -16,9 +16,14 @@ def _risky(value: str) -> bool:
     return value[:1] in ("=", "@", "\t", "\r") or (value[:1] in ("+", "-") and len(value) > 1)
 
 
-def text(value):
-    """One cell written by the csv module: a string that a spreadsheet would read as a formula gets an apostrophe."""
-    return "'" + value if isinstance(value, str) and _risky(value) else value
+_FIRST = frozenset("=@\t\r+-")
+
+
+def row(values: list) -> list:
+    """A csv.writer row: None as an empty cell, a text that a spreadsheet would read as a formula with an
+    apostrophe before it; the common case (a number, a text with a harmless first character) one set lookup."""
+    return ["" if v is None else ("'" + v if v[:1] in _FIRST and _risky(v) else v) if v.__class__ is str else v
+            for v in values]
 
 
 def _strings(array: pa.Array) -> pa.Array:

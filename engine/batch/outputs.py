@@ -107,7 +107,7 @@ class Assembly:
             o = entries[items[self.next].key]
             self.next += 1
             for row in o.rows:
-                self._rows.writerow(["" if v is None else csvsafe.text(v) for v in row])
+                self._rows.writerow(csvsafe.row(row))
             if o.error:
                 self.errors.fh.write(json.dumps(o.error, ensure_ascii=False) + "\n")
             if self.results is None:
