@@ -59,11 +59,10 @@ def _batch_progress(enabled: bool):
 
 def _summary_target_problems(out: Path, target: Path) -> list[Problem]:
     """What is wrong with --summary-pdf's file, found before the run rather than after a national run's minutes."""
-    from ..batch.options import ERRORS, OUTCOMES, RESULTS, SUMMARY, VERDICTS
+    from ..batch.options import ASSEMBLED_TABLES, ERRORS, RESULTS, SUMMARY
     if target.is_dir() or target.resolve() == out.resolve():
         return [Problem(str(target), "", "--summary-pdf needs a file name (national.pdf), not a folder")]
-    outputs = {(out / name).resolve() for name in (RESULTS, SUMMARY, ERRORS, *(f"{t}.{ext}" for t in (OUTCOMES, VERDICTS)
-                                                                             for ext in ("parquet", "csv")))}
+    outputs = {(out / name).resolve() for name in (RESULTS, SUMMARY, ERRORS, *ASSEMBLED_TABLES)}
     if target.resolve() in outputs:
         return [Problem(str(target), "", "--summary-pdf would overwrite one of the run's outputs: name another file")]
     return []
